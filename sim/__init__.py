@@ -1,0 +1,12 @@
+"""koophone-sim: simulate how KooPhone cloud phones are billed over their whole life.
+
+One way in: `load_scenario(path)` -> `simulate(scenario)` -> `Result` (DataFrames,
+`summary`, `write(folder)`). The command line and the notebooks only call these.
+"""
+
+from .engine import simulate
+from .result import Result
+from .scenario import ScenarioError, load_scenario
+
+__all__ = ["load_scenario", "simulate", "Result", "ScenarioError"]
+__version__ = "0.1.0"

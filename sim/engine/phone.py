@@ -1,0 +1,444 @@
+"""One phone through its whole lifecycle: a SimPy process for its timers, plus operations.
+
+The process sleeps until the next lifecycle instant (expiry or conversion, freeze,
+release, end of provisioning) and is interrupted whenever an operation moves that instant.
+Expiry alerts and auto-renewal attempts are one-shot events stamped with a generation
+number, so a renewal or an unsubscription cancels them by bumping the number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING
+
+import simpy
+
+from ..money import cents, fmt, to_e8
+from ..rating import refund_in_progress
+from . import events
+from .events import At
+
+if TYPE_CHECKING:
+    from ..scenario.models import Action, Phone as PhoneConfig, Spec
+    from .run import Run
+
+RUNNING, STOPPED, CREATING = "Running", "Stopped", "Creating"
+EXPIRED, ARREARS, FROZEN = "Expired", "Arrears", "Frozen"
+RELEASED, UNSUBSCRIBED, DELETED = "Released", "Unsubscribed", "Deleted"
+TERMINAL = frozenset({RELEASED, UNSUBSCRIBED, DELETED})
+LIVE = frozenset({RUNNING, STOPPED})
+PPU = "pay_per_use"
+
+# billing-rules §3: alert days before expiry, by the unit of the period.
+ALERT_DAYS = {"year": (30, 15, 7, 3, 1), "month": (15, 7, 3, 1)}
+
+
+class Refused(Exception):
+    """An operation not allowed at this moment; carries the human-readable reason."""
+
+
+@dataclass(slots=True)
+class Order:
+    """A prepaid order: what was paid for which period [start, end)."""
+
+    kind: str
+    start: int
+    end: int
+    unit: str  # "month" | "year"
+    unit_price: Decimal
+    quantity: int
+    paid: Decimal
+
+
+class Phone:
+    """A cloud phone (quantity instances bought together) and its billing state."""
+
+    def __init__(self, run: Run, cfg: PhoneConfig, index: int, spec: Spec):
+        self.run, self.env, self.clock = run, run.env, run.clock
+        self.policy, self.account, self.rec = run.policy, run.account, run.rec
+        self.cfg, self.id, self.index, self.spec = cfg, cfg.id, index, spec
+        self.qty = cfg.quantity
+        self.billing = cfg.billing
+        self.unit = "year" if cfg.billing == "yearly" else "month"
+        self.state: str | None = None  # None: not (yet) existing
+        self.opened_at = run.clock.epoch(cfg.at)
+        self.stopped = False  # whether the user stopped it (kept through arrears)
+        # prepaid
+        self.orders: list[Order] = []
+        self.expiry_date: dt.date | None = None
+        self.expires: int | None = None  # expiry instant: 00:00:00 after the expiry date
+        self.anchor = 1
+        self.auto: list | None = None  # [term, times left or None] while auto-renew is on
+        self.convert_at_expiry = False
+        self.alert_gen = 0
+        self.attempt_gen = 0
+        # pay-per-use
+        self.rate_e8 = to_e8(spec.hourly) * cfg.quantity
+        self.ready_at: int | None = None
+        self.arrears_since: int | None = None
+        self.frozen_since: int | None = None
+        self.proc: simpy.Process | None = None
+        self._replanning = False
+
+    # --- the lifecycle process ---------------------------------------------------------
+    def lifecycle(self, rank: int):
+        """Open the phone at its `at`, then sleep from one lifecycle instant to the next."""
+        yield At(self.env, self.opened_at, rank)
+        self.run.attempt(self, "purchase" if self.billing != PPU else "create", self._open)
+        while self.state is not None and self.state not in TERMINAL:
+            deadline = self._next_deadline()
+            try:
+                if deadline is None:
+                    yield self.env.event()  # nothing timed: wait for a replan
+                else:
+                    yield At(self.env, deadline, events.LIFECYCLE + self.index)
+                    self._on_deadline()
+            except simpy.Interrupt:
+                self._replanning = False
+
+    def _replan(self) -> None:
+        """Wake the lifecycle process so it recomputes its next instant."""
+        proc = self.proc
+        if proc is None or not proc.is_alive or self._replanning:
+            return
+        if self.env.active_process is proc:
+            return  # it recomputes by itself after the current step
+        self._replanning = True
+        proc.interrupt()
+
+    def _next_deadline(self) -> int | None:
+        p, c, s = self.policy, self.clock, self.state
+        if s == CREATING:
+            return self.ready_at
+        if self.billing != PPU:
+            if s in LIVE:
+                return self.expires
+            if s == EXPIRED:
+                return c.add_days(self.expires, p.grace_days)
+            if s == FROZEN:
+                return c.add_days(c.add_days(self.expires, p.grace_days), p.retention_days)
+            return None
+        if s == ARREARS:
+            return c.add_days(self.arrears_since, p.ppu_grace_days)
+        if s == FROZEN:
+            return c.add_days(self.frozen_since, p.ppu_retention_days)
+        return None
+
+    def _on_deadline(self) -> None:
+        t, s = self.env.now, self.state
+        if s == CREATING:
+            self._start_billing(t)
+        elif self.billing != PPU and s in LIVE:
+            if self.convert_at_expiry:  # §3: becomes pay-per-use instead of Expired
+                self._convert(t)
+            else:
+                self.attempt_gen += 1  # no more auto-renewal attempts once expired
+                self._set(EXPIRED, t)
+                self.rec.note(t, self.id, "expired", detail=f"period ended {self.clock.iso(t)}")
+        elif s == EXPIRED:
+            self._set(FROZEN, t)
+            self.rec.note(t, self.id, "frozen", detail="grace period over")
+        elif s == ARREARS:
+            self.run.meter.stop(self.index, t)
+            self.frozen_since = t
+            self._set(FROZEN, t)
+            self.rec.note(t, self.id, "frozen", detail="arrears grace period over")
+        elif s == FROZEN:
+            self._end(RELEASED, t)
+            self.rec.note(t, self.id, "released", detail="retention period over; data deleted")
+
+    # --- opening -----------------------------------------------------------------------
+    def _open(self, t: int) -> None:
+        if self.billing == PPU:
+            self._create(t)
+        else:
+            self._purchase(t)
+
+    def _purchase(self, t: int) -> None:
+        cfg = self.cfg
+        term = cfg.term or 1
+        pay_with = cfg.pay_with or "balance"
+        price = self._unit_price() * term * self.qty
+        self._require_payment(price, pay_with)
+        day = self.clock.date(t)
+        self.anchor = day.day  # §3: the purchase day-of-month anchors every later period
+        self.expiry_date = self.clock.add_months(day, self._months(term), self.anchor)
+        self.expires = self.clock.expiry_instant(self.expiry_date)
+        self.account.charge(t, self.id, "purchase", price, pay_with, (t, self.expires - 1),
+                            f"{self._term_text(term)} x {self.qty} of {self.spec.id}")
+        self.orders.append(Order("purchase", t, self.expires, self.unit, self._unit_price(),
+                                 self.qty, price))
+        self._set(RUNNING, t)
+        self._schedule_alerts(t)
+        if cfg.auto_renew is not None:
+            self.auto = [cfg.auto_renew.term or 1, cfg.auto_renew.times]
+            self._schedule_attempt(t)
+
+    def _create(self, t: int) -> None:
+        if self.account.in_arrears:  # §4: creation is fee-generating
+            raise Refused(f"the account is in arrears (balance {fmt(self.account.balance)})")
+        provisioning = self.cfg.provisioning or 0
+        if provisioning:
+            self.ready_at = t + provisioning
+            self._set(CREATING, t)
+        else:
+            self._start_billing(t)
+
+    def _start_billing(self, t: int) -> None:
+        self._set(STOPPED if self.stopped else RUNNING, t)
+        self.run.start_accrual(self, t)
+        self.account.ppu_active[self.id] = self
+
+    # --- operations (called through Run.attempt, which records refusals) ---------------
+    def act(self, action: Action, t: int) -> None:
+        """Carry out one scenario action now, or raise Refused."""
+        if self.state is None:
+            if t < self.opened_at:
+                raise Refused(f"the phone does not exist before {self.clock.wall(self.opened_at)}")
+            raise Refused("the phone does not exist (its purchase or creation was refused)")
+        getattr(self, "do_" + action.do)(action, t)
+
+    def do_stop(self, action: Action, t: int) -> None:
+        self._need(self.state == RUNNING, "only a Running phone can be stopped")
+        self.stopped = True
+        self._set(STOPPED, t)
+
+    def do_start(self, action: Action, t: int) -> None:
+        self._need(self.state == STOPPED, "only a Stopped phone can be started")
+        self.stopped = False
+        self._set(RUNNING, t)
+
+    def do_renew(self, action: Action, t: int) -> None:
+        self._need(self.billing != PPU, "pay-per-use phones cannot be renewed")
+        self._need(self.state in (RUNNING, STOPPED, EXPIRED, FROZEN),
+                   "only a Running, Stopped, Expired or Frozen phone can be renewed")
+        self._extend(t, action.term or 1, action.align_day, action.pay_with or "balance",
+                     "renewal")
+
+    def do_enable_auto_renew(self, action: Action, t: int) -> None:
+        self._need(self.billing != PPU, "pay-per-use phones have no auto-renewal")
+        self._need(self.state in LIVE, "auto-renewal can be enabled only before expiry")
+        self._need(not self.convert_at_expiry,
+                   "a change to pay-per-use at expiry is scheduled for this phone")
+        self.auto = [action.term or 1, action.times]
+        self._schedule_attempt(t)
+
+    def do_disable_auto_renew(self, action: Action, t: int) -> None:
+        self._need(self.billing != PPU, "pay-per-use phones have no auto-renewal")
+        self._need(self.state not in TERMINAL, "the phone has ended")
+        self.auto = None
+        self.attempt_gen += 1
+
+    def do_unsubscribe(self, action: Action, t: int) -> None:
+        self._need(self.billing != PPU, "pay-per-use phones are deleted, not unsubscribed")
+        self._need(self.state in LIVE, "only a Running or Stopped phone can be unsubscribed")
+        self._refund_orders(t, self.policy.refund_fee_rate, "unsubscription")
+        self._end(UNSUBSCRIBED, t)
+
+    def do_change_billing(self, action: Action, t: int) -> None:
+        self._need(self.billing != PPU, "pay-per-use phones cannot change billing mode")
+        self._need(self.state in LIVE,
+                   "only a Running or Stopped phone can change billing mode")
+        if action.when == "now":
+            # §3: unused part refunded as for unsubscription, without handling fee.
+            self._refund_orders(t, Decimal(0), "change to pay-per-use")
+            self._convert(t)
+        else:
+            self._need(not self.convert_at_expiry, "a change at expiry is already scheduled")
+            self.convert_at_expiry = True
+            self.auto = None  # §7.6: turned off when requested; alerts still fire
+            self.attempt_gen += 1
+
+    def do_delete(self, action: Action, t: int) -> None:
+        self._need(self.billing == PPU,
+                   "a yearly/monthly phone cannot be deleted; unsubscribe it instead")
+        self._need(self.state in (RUNNING, STOPPED, ARREARS),
+                   "only a Running, Stopped or Arrears phone can be deleted")
+        self._end(DELETED, t)
+
+    # --- pay-per-use arrears -----------------------------------------------------------
+    def enter_arrears(self, t: int) -> None:
+        """A negative deduction: grace starts now for this accruing phone (§7.4)."""
+        self.account.ppu_active.pop(self.id, None)
+        self.account.ppu_arrears[self.id] = self
+        self.arrears_since = t
+        self._set(ARREARS, t)
+        self._replan()
+
+    def recover(self, t: int) -> None:
+        """The balance is back to >= 0: run (or stay stopped) and accrue again."""
+        if self.state == FROZEN:
+            self.run.start_accrual(self, t)
+        self.account.ppu_arrears.pop(self.id, None)
+        self.account.ppu_active[self.id] = self
+        self.arrears_since = self.frozen_since = None
+        self._set(STOPPED if self.stopped else RUNNING, t)
+        self._replan()
+
+    # --- prepaid mechanics -------------------------------------------------------------
+    def _extend(self, t: int, term: int, align_day, pay_with: str, kind: str) -> None:
+        """Renew from the old expiry date (§3), optionally to a standard renewal date."""
+        base = self.clock.add_months(self.expiry_date, self._months(term), self.anchor)
+        new_date, extra, extra_text = base, Decimal(0), ""
+        if align_day is not None:
+            new_date = self.clock.align(base, align_day)
+            days = (new_date - base).days
+            # §3: extra days at the monthly price / 30 per day per instance, in cents.
+            extra = cents(self.spec.monthly / 30 * days * self.qty)
+            extra_text = f" + {days} days to the standard renewal date ({fmt(extra)})"
+        price = self._unit_price() * term * self.qty + extra
+        self._require_payment(price, pay_with)
+        old = self.expires
+        new_expires = self.clock.expiry_instant(new_date)
+        self.account.charge(t, self.id, kind, price, pay_with, (old, new_expires - 1),
+                            f"{self._term_text(term)} x {self.qty}{extra_text}")
+        self.orders.append(Order(kind, old, new_expires, self.unit, self._unit_price(),
+                                 self.qty, price))
+        if align_day is not None:
+            self.anchor = 31 if align_day == "last" else align_day  # §7.7
+        self.expiry_date, self.expires = new_date, new_expires
+        if self.state in (EXPIRED, FROZEN):
+            self._set(self._position_after_lapse(t), t)
+        self._schedule_alerts(t)
+        self._schedule_attempt(t)
+        self._replan()
+
+    def _position_after_lapse(self, t: int) -> str:
+        """Where a lapsed phone stands once renewed (§3: Running if the period is current)."""
+        if self.expires > t:
+            self.stopped = False  # §7.12: renewing returns it to Running
+            return RUNNING
+        if t < self.clock.add_days(self.expires, self.policy.grace_days):
+            return EXPIRED
+        return FROZEN
+
+    def _refund_orders(self, t: int, fee_rate: Decimal, why: str) -> None:
+        """One refund row per order not yet ended (§7.2); orders not started: in full."""
+        c = self.clock
+        for order in self.orders:
+            if order.end <= t:
+                continue
+            period = (order.start, order.end - 1)
+            if order.start > t:
+                amount, detail = order.paid, f"{why}: order not started, refunded in full"
+            else:
+                start_hour = c.hour_start(order.start)
+                refund = refund_in_progress(
+                    order.paid, order.unit_price, order.unit, order.quantity,
+                    elapsed=t - order.start,
+                    used_hours=(c.hour_start(t) - start_hour) // 3600,
+                    order_hours=Decimal(order.end - start_hour) / 3600,
+                    rule=self.policy.refund_rule, fee_rate=fee_rate)
+                amount = refund.amount
+                detail = (f"{why}: {refund.used}, consumed {fmt(cents(refund.consumed))}"
+                          f", fee {fmt(cents(refund.fee))}")
+            order.end = t
+            self.account.credit(t, self.id, "refund", amount, period, detail)
+        self.auto = None
+        self.alert_gen += 1
+        self.attempt_gen += 1
+
+    def _convert(self, t: int) -> None:
+        """Yearly/monthly becomes pay-per-use, keeping Running or Stopped."""
+        self.billing = PPU
+        self.convert_at_expiry = False
+        self.auto = None
+        self.attempt_gen += 1
+        self._start_billing(t)
+        self._replan()
+
+    def _schedule_alerts(self, now: int) -> None:
+        """Alerts for the current expiry; those already past when scheduled are skipped."""
+        self.alert_gen += 1
+        gen = self.alert_gen
+        for days in ALERT_DAYS[self.unit]:
+            t = self.clock.at_time(self.expiry_date - dt.timedelta(days=days),
+                                   self.policy.alert_time)
+            if now <= t < self.expires:
+                At(self.env, t, events.ALERT + self.index).callbacks.append(
+                    partial(self._alert, gen, days))
+
+    def _alert(self, gen: int, days: int, _event) -> None:
+        if gen != self.alert_gen or self.state not in LIVE or self.billing == PPU:
+            return
+        self.rec.note(self.env.now, self.id, "expiry_alert", days,
+                      f"expires {self.clock.iso(self.expires)}")
+
+    def _schedule_attempt(self, now: int) -> None:
+        """Next auto-renewal attempt (§3): N days before expiry at the attempt time."""
+        self.attempt_gen += 1
+        if self.auto is None or self.state not in LIVE:
+            return
+        p, c = self.policy, self.clock
+        first = c.at_time(self.expiry_date - dt.timedelta(days=p.auto_renew_days_before),
+                          p.auto_renew_time)
+        if first >= now:
+            when = first
+        else:
+            when = c.next_daily(now, p.auto_renew_time)
+            if when >= self.expires:
+                when = now  # the next daily attempt would be too late: try at once
+        self._attempt_at(when)
+
+    def _attempt_at(self, when: int) -> None:
+        At(self.env, when, events.AUTO_RENEW + self.index).callbacks.append(
+            partial(self._auto_renew, self.attempt_gen))
+
+    def _auto_renew(self, gen: int, _event) -> None:
+        if gen != self.attempt_gen or self.auto is None or self.state not in LIVE:
+            return
+        t = self.env.now
+        term, times = self.auto
+        try:
+            self._extend(t, term, None, "balance", "auto_renewal")  # §7.6: always balance
+        except Refused as refusal:
+            self.rec.note(t, self.id, "auto_renew_failed", detail=str(refusal))
+            retry = self.clock.next_daily(t, self.policy.auto_renew_time)
+            if retry < self.expires:  # daily until it succeeds or the phone expires
+                self._attempt_at(retry)
+            return
+        if times is not None:
+            self.auto[1] = times - 1
+            if times - 1 == 0:  # `times` used up: auto-renewal turns off
+                self.auto = None
+                self.attempt_gen += 1
+        self.rec.note(t, self.id, "auto_renewed",
+                      detail=f"{self._term_text(term)}; now expires {self.clock.iso(self.expires)}")
+
+    # --- helpers -----------------------------------------------------------------------
+    def _set(self, state: str, t: int) -> None:
+        self.state = state
+        self.rec.state(self.id, self.index, self.billing, state, t)
+
+    def _end(self, state: str, t: int) -> None:
+        """Terminal state: accrual, timers and account bookkeeping stop."""
+        self.run.meter.stop(self.index, t)
+        self.account.ppu_active.pop(self.id, None)
+        self.account.ppu_arrears.pop(self.id, None)
+        self.auto = None
+        self.alert_gen += 1
+        self.attempt_gen += 1
+        self._set(state, t)
+        self._replan()
+
+    def _require_payment(self, price: Decimal, pay_with: str) -> None:
+        reason = self.account.can_pay(price, pay_with)
+        if reason is not None:
+            raise Refused(reason)
+
+    @staticmethod
+    def _need(condition: bool, reason: str) -> None:
+        if not condition:
+            raise Refused(reason)
+
+    def _unit_price(self) -> Decimal:
+        return self.spec.yearly if self.unit == "year" else self.spec.monthly
+
+    def _months(self, term: int) -> int:
+        return term * 12 if self.unit == "year" else term
+
+    def _term_text(self, term: int) -> str:
+        return f"{term} {self.unit}{'s' if term > 1 else ''}"

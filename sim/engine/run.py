@@ -1,0 +1,127 @@
+"""One simulation run: the SimPy environment, the account, its phones and its bill runs."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import simpy
+
+from ..clock import Clock
+from ..money import cents, fmt, from_e8
+from ..records import Recorder
+from ..scenario.models import Scenario
+from . import events
+from .account import Account
+from .events import At
+from .meter import Meter
+from .phone import Phone, Refused
+
+
+class Run:
+    """Everything one scenario needs while it is simulated; nothing global."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.clock = Clock(scenario.timezone)
+        self.start = self.clock.epoch(scenario.start)
+        self.end = self.clock.epoch(scenario.end)
+        self.env = simpy.Environment(initial_time=self.start)
+        self.policy = scenario.policy
+        self.rec = Recorder()
+        self.account = Account(scenario.account.balance, scenario.account.balance_alert,
+                               self.rec)
+        self.meter = Meter(self.clock.hour_start)
+        self.refused = 0
+        self._accrual_wake: simpy.Event | None = None
+        self.phones = [Phone(self, cfg, i, scenario.catalog.spec(cfg.spec))
+                       for i, cfg in enumerate(scenario.phones)]
+
+    # --- set-up ------------------------------------------------------------------------
+    def execute(self) -> None:
+        """Schedule everything the scenario says, then run the window [start, end)."""
+        for topup in self.scenario.account.topups:
+            At(self.env, self.clock.epoch(topup.at), events.TOPUP).callbacks.append(
+                partial(self._topup, topup.amount))
+        self.env.process(self._bill_runs())
+        seq = 0  # §7.1: purchases, creations and actions in file order
+        for phone in self.phones:
+            phone.proc = self.env.process(phone.lifecycle(events.ACTION + seq))
+            seq += 1
+            for action in phone.cfg.actions:
+                At(self.env, self.clock.epoch(action.at), events.ACTION + seq).callbacks.append(
+                    partial(self._act, phone, action))
+                seq += 1
+        self.env.run(until=self.end)
+
+    def attempt(self, phone: Phone, operation: str, do, *args) -> None:
+        """Carry out an operation; a refusal is recorded, never raised (§5)."""
+        t = self.env.now
+        try:
+            do(t, *args)
+        except Refused as refusal:
+            self.refused += 1
+            state = phone.state or "not existing"
+            self.rec.note(t, phone.id, "operation_refused",
+                          detail=f"{operation} refused: {refusal} (phone is {state})")
+
+    def _act(self, phone: Phone, action, _event) -> None:
+        self.attempt(phone, action.do, lambda t: phone.act(action, t))
+
+    def _topup(self, amount, _event) -> None:
+        self.account.credit(self.env.now, "", "topup", amount, detail="top-up")
+
+    # --- pay-per-use -------------------------------------------------------------------
+    def start_accrual(self, phone: Phone, t: int) -> None:
+        """A phone starts accruing; wakes the bill runs if they were idle."""
+        self.meter.start(phone.index, t, phone.rate_e8)
+        if self._accrual_wake is not None and not self._accrual_wake.triggered:
+            self._accrual_wake.succeed()
+
+    def period_start(self, t: int) -> int:
+        """Start of the bill-run period holding t (clock hour, local day or month)."""
+        run = self.policy.bill_run
+        if run == "hourly":
+            return self.clock.hour_start(t)
+        if run == "daily":
+            return self.clock.day_start(t)
+        return self.clock.month_start(t)
+
+    def period_end(self, period_start: int) -> int:
+        run = self.policy.bill_run
+        if run == "hourly":
+            return period_start + 3600
+        if run == "daily":
+            return self.clock.next_day_start(period_start)
+        return self.clock.next_month_start(period_start)
+
+    def settled_at(self, cycle_start: int) -> int | None:
+        """When the bill line of that cycle is deducted, or None if not inside the window."""
+        due = self.period_end(self.period_start(cycle_start)) + self.policy.settlement_delay
+        return due if due < self.end else None
+
+    def _bill_runs(self):
+        """§4: each period's lines are deducted together, `settlement_delay` after it ends."""
+        delay = self.policy.settlement_delay
+        label = self.policy.bill_run
+        a = self.period_start(self.start)
+        while True:
+            if self.meter.idle():
+                # Nothing accrues: sleep until a phone starts, instead of waking each period.
+                self._accrual_wake = self.env.event()
+                yield self._accrual_wake
+                self._accrual_wake = None
+                a = self.period_start(self.env.now)
+            b = self.period_end(a)
+            due = b + delay
+            if due >= self.end:
+                return
+            yield At(self.env, due, events.SETTLEMENT)
+            amount_e8 = self.meter.settle(a, b)
+            if amount_e8:
+                amount = from_e8(amount_e8)
+                if label == "monthly":  # §7.3: a monthly statement is rounded to cents
+                    amount = cents(amount)
+                self.account.settle(due, amount, (a, b - 1),
+                                    f"{label} bill run {self.clock.wall(a)} to "
+                                    f"{self.clock.wall(b)} ({fmt(amount)})")
+            a = b

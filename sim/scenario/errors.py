@@ -1,0 +1,105 @@
+"""Input problems named by their path in the file (`phones[2].actions[0].term: must be >= 1`).
+
+Every check of the door reports `Problem`s; the loader raises them together as one
+`ScenarioError`, so a user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FILE = "(file)"
+"""Path of a problem that concerns the whole file (unreadable, malformed, too large)."""
+
+_VALUE_ERROR_PREFIX = "Value error, "
+_MAX_SHOWN_INPUT = 60  # characters of an offending value quoted back in a message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, at a path like `phones[2].actions[0].term`."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """Invalid input: carries every problem found (and the file, when there is one)."""
+
+    def __init__(self, problems: Iterable[Problem], file: str | Path | None = None):
+        self.problems: list[Problem] = list(problems)
+        self.file = str(file) if file is not None else None
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+    def __reduce__(self):
+        # Survives pickling (process pools, Dask) with its problems, not just its text.
+        return (type(self), (self.problems, self.file))
+
+
+def join_path(prefix: str, loc: Sequence[Any]) -> str:
+    """A path from a pydantic loc: ints become `[i]`, names `.name` (`phones[0].term`)."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int) and not isinstance(part, bool):
+            path += f"[{part}]"
+        elif path:
+            path += f".{part}"
+        else:
+            path = str(part)
+    return path or FILE
+
+
+def _shown(value: object) -> str:
+    """A short repr of an offending value (inputs may be huge or hostile)."""
+    text = repr(value)
+    if len(text) > _MAX_SHOWN_INPUT:
+        text = text[: _MAX_SHOWN_INPUT - 3] + "..."
+    return text
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A readable message for one pydantic error dict."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    loc = error.get("loc") or ()
+    if kind == "extra_forbidden":
+        return f"unknown key {_shown(loc[-1]) if loc else '?'}"
+    if kind == "missing":
+        return "required"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '?')}; got {_shown(error.get('input'))}"
+    bounds = {
+        "greater_than_equal": ("ge", ">="),
+        "greater_than": ("gt", ">"),
+        "less_than_equal": ("le", "<="),
+        "less_than": ("lt", "<"),
+    }
+    if kind in bounds:
+        key, sign = bounds[kind]
+        return f"must be {sign} {ctx.get(key)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number; got {_shown(error.get('input'))}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a mapping of keys; got {_shown(error.get('input'))}"
+    if kind == "list_type":
+        return f"must be a list; got {_shown(error.get('input'))}"
+    if kind == "string_type":
+        return f"must be a text string; got {_shown(error.get('input'))}"
+    message = str(error.get("msg", kind))
+    if message.startswith(_VALUE_ERROR_PREFIX):
+        message = message[len(_VALUE_ERROR_PREFIX):]
+    return message
+
+
+def problems_from_pydantic(errors: Iterable[dict[str, Any]], prefix: str = "") -> list[Problem]:
+    """Problems from `ValidationError.errors()`, each at its path under `prefix`."""
+    return [Problem(join_path(prefix, error.get("loc") or ()), _message(error)) for error in errors]

@@ -1,0 +1,248 @@
+"""A safe, exact and bounded YAML reader for scenario and catalog files.
+
+Exact: numbers with a dot become `Decimal` from their source text (never binary float), and
+`10:00:00` stays a string (no YAML 1.1 base-60 numbers). Bounded: file size, alias uses and
+nesting depth are capped, so a hostile file cannot exhaust memory or the stack.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from yaml.nodes import MappingNode
+
+from sim.scenario.errors import FILE, Problem, ScenarioError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ALIASES = 100
+MAX_DEPTH = 50
+# Python refuses int() of more than 4300 digits; longer integers become Decimal so the
+# models reject them with a path (out of range) instead of the reader crashing.
+_MAX_INT_DIGITS = 4000
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+# Decimal integers only (YAML 1.2 core style): no 0x/0b/0 octal, no base 60 (10:00:00).
+_INT_RE = re.compile(r"^[-+]?[0-9][0-9_]*$")
+# PyYAML's YAML 1.1 float pattern without its base-60 branch.
+_FLOAT_RE = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+class YAMLLimitError(yaml.MarkedYAMLError):
+    """A document refused for its shape (too many aliases, too deep), not its syntax."""
+
+
+class SafeDecimalLoader(yaml.SafeLoader):
+    """SafeLoader with Decimal floats, decimal-only ints, and alias/depth/duplicate-key limits."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._alias_uses = 0
+        self._depth = 0
+        self._open_anchors: list[str] = []  # anchors of the collections being composed
+
+    # --- composing: limits --------------------------------------------------------------
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            self._alias_uses += 1
+            if self._alias_uses > MAX_ALIASES:
+                raise YAMLLimitError(
+                    None, None,
+                    f"more than {MAX_ALIASES} alias uses (*name); refusing a possible "
+                    "'billion laughs' document", event.start_mark)
+            if event.anchor in self._open_anchors:
+                raise YAMLLimitError(
+                    None, None, f"alias *{event.anchor} is used inside its own anchor "
+                    "(a recursive structure)", event.start_mark)
+            return super().compose_node(parent, index)
+        if not isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YAMLLimitError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                 event.start_mark)
+        self._open_anchors.append(event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.pop()
+            self._depth -= 1
+
+    # --- constructing: exact numbers, tolerant timestamps, unique keys ------------------
+    def construct_yaml_int(self, node):
+        text = self.construct_scalar(node).replace("_", "")
+        if not _INT_RE.match(text):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{text!r} is not a decimal integer", node.start_mark)
+        if len(text) > _MAX_INT_DIGITS:
+            return Decimal(text)
+        return int(text)
+
+    def construct_yaml_float(self, node):
+        text = self.construct_scalar(node).replace("_", "")
+        lowered = text.lower()
+        if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+            # Kept as non-finite Decimals so the models reject them with a path.
+            return Decimal(lowered.replace(".", ""))
+        try:
+            return Decimal(text)
+        except (InvalidOperation, ValueError):
+            # An exponent beyond Decimal's range: not a usable number; the models say so.
+            return Decimal("NaN")
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            # e.g. 2023-02-30 00:00:00: leave the text, the models report it with its path.
+            return self.construct_scalar(node)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, MappingNode):
+            # YAML requires unique keys; PyYAML would silently keep the last one.
+            seen: set = set()
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                except TypeError:  # unhashable key: the base class reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"found duplicate key {key!r}", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# Rebuild the implicit resolvers without YAML 1.1's int and float rules, then add ours.
+SafeDecimalLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SafeDecimalLoader.add_implicit_resolver(_INT_TAG, _INT_RE, list("-+0123456789"))
+SafeDecimalLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_RE, list("-+0123456789."))
+SafeDecimalLoader.add_constructor(_INT_TAG, SafeDecimalLoader.construct_yaml_int)
+SafeDecimalLoader.add_constructor(_FLOAT_TAG, SafeDecimalLoader.construct_yaml_float)
+SafeDecimalLoader.add_constructor(_TIMESTAMP_TAG, SafeDecimalLoader.construct_yaml_timestamp)
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a text string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, Decimal)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def _yaml_error_message(exc: yaml.YAMLError, text: str) -> str:
+    """One line for a YAML error, with the 1-based line/column of its mark."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, col = _line_col(text, exc.position)
+        return (f"unacceptable character U+{ord(exc.character):04X} "
+                f"at line {line}, column {col}")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        if isinstance(exc, YAMLLimitError):
+            return f"refused{where}: {problem}"
+        message = f"malformed YAML{where}: {problem}"
+        if exc.context and exc.problem:
+            context = exc.context
+            if exc.context_mark is not None and exc.context_mark is not mark:
+                context += (f" that starts at line {exc.context_mark.line + 1}, "
+                            f"column {exc.context_mark.column + 1}")
+            message += f" ({context})"
+        return message
+    return f"malformed YAML: {exc}"
+
+
+def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
+    """The top-level mapping of a YAML document (text or UTF-8 bytes); ScenarioError if not."""
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(FILE, message)], file=file)
+
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; refusing to read it")
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")  # a leading BOM is harmless
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise fail(f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})") from None
+    else:
+        text = data
+    loader = SafeDecimalLoader(text)
+    try:
+        value = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise fail(_yaml_error_message(exc, text)) from None
+    except RecursionError:  # belt and braces: MAX_DEPTH should stop this first
+        raise fail(f"nesting deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+    if value is None:
+        raise fail("the file is empty; expected a mapping of keys")
+    if not isinstance(value, dict):
+        raise fail(f"the top level must be a mapping of keys, not {_describe(value)}")
+    return value
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Read and parse a YAML file with the limits above; every failure is a ScenarioError."""
+    path = Path(path)
+    file = str(path)
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(FILE, message)], file=file)
+
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise fail(f"{file} is a directory, not a YAML file")
+        if not stat.S_ISREG(info.st_mode):
+            raise fail(f"{file} is not a regular file")  # a FIFO would block the read
+        if info.st_size > MAX_FILE_BYTES:
+            raise fail(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB "
+                       f"({info.st_size} bytes); refusing to read it")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)  # the size may change after stat
+    except FileNotFoundError:
+        raise fail(f"no such file: {file}") from None
+    except PermissionError:
+        raise fail(f"permission denied: {file}") from None
+    except (OSError, ValueError) as exc:  # ValueError: e.g. an embedded NUL in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise fail(f"cannot read {file}: {reason}") from None
+    return parse_yaml(data, file=file)
