@@ -63,6 +63,11 @@ def _places(n: int):
     return check
 
 
+def _to_cents(value: Decimal) -> Decimal:
+    """Carry cents amounts with exactly 2 decimals, so 50 and 50.00 print alike."""
+    return value.quantize(Decimal("0.01"))
+
+
 def _positive(value: Decimal) -> Decimal:
     if value <= 0:
         raise ValueError("must be > 0")
@@ -76,7 +81,7 @@ def _non_negative(value: Decimal) -> Decimal:
 
 
 Money = Annotated[Decimal, BeforeValidator(_parse_money), AfterValidator(_check_finite),
-                  AfterValidator(_places(2))]
+                  AfterValidator(_places(2)), AfterValidator(_to_cents)]
 """An amount in cents (2 decimals at most), may be negative (opening balance)."""
 PositiveMoney = Annotated[Money, AfterValidator(_positive)]
 NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
