@@ -59,9 +59,7 @@ class Recorder:
         if current is not None:
             if current.state == state and current.billing == billing:
                 return
-            current.end = t
-            if current.end == current.start:  # a state held for 0 s is not an interval
-                self.states.remove(current)
+            current.end = t  # a state held for 0 s is dropped when tables are built
         row = StateRow(phone, order, billing, state, t)
         self.states.append(row)
         self._open[phone] = row

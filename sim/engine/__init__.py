@@ -28,7 +28,7 @@ def _result(run: Run) -> Result:
         when = run.settled_at(c)
         due[c] = -1 if when is None else when
     settled = np.array([due[c] for c in lines.cycle_start.tolist()], dtype=np.int64)
-    states = sorted(run.rec.states,
+    states = sorted((r for r in run.rec.states if r.end is None or r.end > r.start),
                     key=lambda r: (r.start, r.order))
     notes = sorted(run.rec.notes, key=lambda r: r.time)
     phones = [
