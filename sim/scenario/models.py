@@ -266,6 +266,8 @@ class Phone(_Model):
     provisioning: Annotated[StrictInt, Field(ge=0, le=MAX_SECONDS)] | None = None
     auto_renew: AutoRenew | None = None
     actions: list[Action] = []
+    group: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """Name of the generated group this phone belongs to (set by `generate:`), if any."""
 
     @property
     def prepaid(self) -> bool:

@@ -1,0 +1,1 @@
+"""What-if analysis on top of `simulate`: compare, break-even, recommend, sweep."""
