@@ -16,6 +16,11 @@ FILE = "(file)"
 
 _VALUE_ERROR_PREFIX = "Value error, "
 _MAX_SHOWN_INPUT = 60  # characters of an offending value quoted back in a message
+_PATTERN_HELP = {
+    # models.Scenario.name: it names the results folder, so no path separators.
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$":
+        "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,21 @@ def _message(error: dict[str, Any]) -> str:
         return f"unknown key {_shown(loc[-1]) if loc else '?'}"
     if kind == "missing":
         return "required"
+    if kind == "invalid_key":
+        return f"key {_shown(loc[-1] if loc else error.get('input'))} is not a text string"
+    if kind == "finite_number":
+        return "must be a finite number"
+    if kind == "string_pattern_mismatch":
+        pattern = ctx.get("pattern", "")
+        return _PATTERN_HELP.get(pattern, f"must match the pattern {pattern}")
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        return "must not be empty"
+    if kind == "string_too_short":
+        return f"must have at least {ctx.get('min_length')} characters"
+    if kind == "string_too_long":
+        return f"must have at most {ctx.get('max_length')} characters"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} items"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '?')}; got {_shown(error.get('input'))}"
     bounds = {
@@ -102,4 +122,10 @@ def _message(error: dict[str, Any]) -> str:
 
 def problems_from_pydantic(errors: Iterable[dict[str, Any]], prefix: str = "") -> list[Problem]:
     """Problems from `ValidationError.errors()`, each at its path under `prefix`."""
-    return [Problem(join_path(prefix, error.get("loc") or ()), _message(error)) for error in errors]
+    problems = []
+    for error in errors:
+        loc = tuple(error.get("loc") or ())
+        if error.get("type") == "invalid_key" and loc:
+            loc = loc[:-1]  # the loc ends with the offending key itself, not a field name
+        problems.append(Problem(join_path(prefix, loc), _message(error)))
+    return problems

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from sim.scenario.errors import FILE, Problem, ScenarioError
 
@@ -114,20 +114,17 @@ class SafeDecimalLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, MappingNode):
-            # YAML requires unique keys; PyYAML would silently keep the last one.
-            seen: set = set()
+            # YAML requires unique keys; PyYAML would silently keep the last one. Plain
+            # scalar keys are compared by tag and text (cheap; enough for key names).
+            seen: set[tuple[str, str]] = set()
             for key_node, _ in node.value:
-                if key_node.tag == _MERGE_TAG:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
                     continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    duplicate = key in seen
-                except TypeError:  # unhashable key: the base class reports it
-                    continue
-                if duplicate:
+                key = (key_node.tag, key_node.value)
+                if key in seen:
                     raise yaml.constructor.ConstructorError(
                         "while constructing a mapping", node.start_mark,
-                        f"found duplicate key {key!r}", key_node.start_mark)
+                        f"found duplicate key {key_node.value!r}", key_node.start_mark)
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -168,7 +165,8 @@ def _yaml_error_message(exc: yaml.YAMLError, text: str) -> str:
     """One line for a YAML error, with the 1-based line/column of its mark."""
     if isinstance(exc, yaml.reader.ReaderError):
         line, col = _line_col(text, exc.position)
-        return (f"unacceptable character U+{ord(exc.character):04X} "
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return (f"unacceptable character U+{code:04X} "
                 f"at line {line}, column {col}")
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
@@ -203,15 +201,16 @@ def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
             raise fail(f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})") from None
     else:
         text = data
-    loader = SafeDecimalLoader(text)
     try:
-        value = loader.get_single_data()
+        loader = SafeDecimalLoader(text)  # the reader checks for control characters here
+        try:
+            value = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise fail(_yaml_error_message(exc, text)) from None
     except RecursionError:  # belt and braces: MAX_DEPTH should stop this first
         raise fail(f"nesting deeper than {MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
     if value is None:
         raise fail("the file is empty; expected a mapping of keys")
     if not isinstance(value, dict):
