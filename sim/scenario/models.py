@@ -49,7 +49,8 @@ def _parse_money(value: object) -> object:
 def _check_finite(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
-    if abs(value) > MAX_MONEY:
+    # copy_abs, not abs(): abs() rounds in the context and overflows on 1e999999999.
+    if value.copy_abs() > MAX_MONEY:
         raise ValueError(f"must be at most {MAX_MONEY} in absolute value")
     return value
 
