@@ -1,0 +1,183 @@
+"""Cross-field checks run after the models: zone, window, times, spec ids, ids, keys per mode.
+
+Each check returns `Problem`s with exact paths; `check_scenario` runs them all, in roughly
+the order of the file, so every problem is reported at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from dataclasses import dataclass, field, replace
+
+from dateutil.relativedelta import relativedelta
+
+from sim.clock import Clock
+from sim.scenario.errors import Problem
+from sim.scenario.models import ACTION_FIELDS, Action, Catalog, Phone, Scenario, TopUp
+
+MAX_WINDOW_YEARS = 50
+# Keeps every calendar computation (terms up to 100 years past `end`) inside datetime's range.
+MIN_YEAR, MAX_YEAR = 1900, 9000
+PREPAID_ONLY = ("term", "pay_with", "auto_renew")
+PAY_PER_USE_ONLY = ("provisioning",)
+ACTION_OPTIONAL = tuple(name for name in Action.model_fields if name not in ("at", "do"))
+_MAX_LISTED_SPECS = 30
+
+
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    # Scanning the zone files takes tens of ms: once per process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_timezone(zone: str, path: str = "timezone") -> list[Problem]:
+    """The zone must be a real IANA name that zoneinfo can load."""
+    problem = [Problem(path, f"unknown time zone {zone!r}; use an IANA name such as "
+                             "Asia/Shanghai or UTC")]
+    if zone == "localtime" or zone not in _iana_zones():  # 'localtime' is a host alias
+        return problem
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except Exception:  # ValueError, OSError, KeyError subclasses, ... for odd keys
+        return problem
+    return []
+
+
+def _shown(value: dt.datetime) -> str:
+    return value.isoformat(sep=" ")
+
+
+def check_window(start: dt.datetime, end: dt.datetime, clock: Clock) -> list[Problem]:
+    """`end` after `start`, at most 50 years apart, both within years 1900..9000."""
+    problems = [
+        Problem(key, f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
+        for key, value in (("start", start), ("end", end))
+        if not MIN_YEAR <= value.year <= MAX_YEAR
+    ]
+    if problems:
+        return problems
+    if clock.epoch(end) <= clock.epoch(start):
+        return [Problem("end", f"must be after start ({_shown(start)})")]
+    limit = start + relativedelta(years=MAX_WINDOW_YEARS)
+    if clock.epoch(end) > clock.epoch(limit):
+        return [Problem("end", f"the window may be at most {MAX_WINDOW_YEARS} years long "
+                               f"(end at {_shown(limit)} at the latest)")]
+    return []
+
+
+def check_in_window(path: str, when: dt.datetime, start: dt.datetime, end: dt.datetime,
+                    clock: Clock) -> list[Problem]:
+    """A time must lie in the half-open window [start, end), compared as epoch seconds."""
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        return [Problem(path, f"{_shown(when)} is outside the window [start, end)")]
+    t = clock.epoch(when)
+    if t < clock.epoch(start):
+        return [Problem(path, f"{_shown(when)} is before start ({_shown(start)}); "
+                              "the window is [start, end)")]
+    if t >= clock.epoch(end):
+        return [Problem(path, f"{_shown(when)} is at or after end ({_shown(end)}); "
+                              "the window is [start, end)")]
+    return []
+
+
+def check_phone_keys(phone: Phone, path: str) -> list[Problem]:
+    """Prepaid-only keys on a pay-per-use phone, and pay-per-use-only keys on a prepaid one."""
+    wrong = PAY_PER_USE_ONLY if phone.prepaid else PREPAID_ONLY
+    allowed_for = "pay_per_use phones" if phone.prepaid else "prepaid phones (monthly, yearly)"
+    return [Problem(f"{path}.{key}", f"only for {allowed_for}, not billing: {phone.billing}")
+            for key in wrong if getattr(phone, key) is not None]
+
+
+def check_action_keys(action: Action, path: str) -> list[Problem]:
+    """Each `do` takes only the keys of `ACTION_FIELDS`; change_billing needs `when`."""
+    allowed = ACTION_FIELDS[action.do]
+    problems = [Problem(f"{path}.{key}", f"not used by do: {action.do}")
+                for key in ACTION_OPTIONAL
+                if key not in allowed and getattr(action, key) is not None]
+    if action.do == "change_billing" and action.when is None:
+        problems.append(Problem(f"{path}.when",
+                                "required by do: change_billing (now or at_expiry)"))
+    return problems
+
+
+def _known_specs(ids: list[str]) -> str:
+    shown = ", ".join(ids[:_MAX_LISTED_SPECS])
+    more = len(ids) - _MAX_LISTED_SPECS
+    return shown + (f", ... ({more} more)" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The model-valid pieces of a scenario; None (or absent from a list) when invalid.
+
+    Lets the loader run the cross-field checks even when other fields failed validation,
+    so one pass reports every problem. List items keep their index in the file.
+    """
+
+    timezone: str | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+    currency: str | None
+    catalog: Catalog | None
+    topups: list[tuple[int, TopUp]] = field(default_factory=list)
+    phones: list[tuple[int, Phone]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Parts:
+        return cls(scenario.timezone, scenario.start, scenario.end, scenario.currency,
+                   scenario.catalog, list(enumerate(scenario.account.topups)),
+                   list(enumerate(scenario.phones)))
+
+
+def check_scenario(scenario: Scenario, *, catalog_ok: bool = True) -> list[Problem]:
+    """Every cross-field problem of a model-valid scenario (catalog ones only if catalog_ok)."""
+    parts = Parts.of(scenario)
+    if not catalog_ok:
+        parts = replace(parts, catalog=None)
+    return check_parts(parts)
+
+
+def check_parts(parts: Parts) -> list[Problem]:
+    """The cross-field checks on whatever pieces are valid; a None piece skips its checks."""
+    problems: list[Problem] = []
+    clock = None
+    if parts.timezone is not None:
+        problems += check_timezone(parts.timezone)
+        if not problems and parts.start is not None and parts.end is not None:
+            clock = Clock(parts.timezone)
+            window_problems = check_window(parts.start, parts.end, clock)
+            problems += window_problems
+            if window_problems:
+                clock = None  # times cannot be placed in a broken window
+    catalog = parts.catalog
+    if catalog is not None and parts.currency is not None and parts.currency != catalog.currency:
+        problems.append(Problem("currency", f"{parts.currency!r} differs from the "
+                                            f"catalog's currency {catalog.currency!r}"))
+
+    def in_window(path: str, when: dt.datetime) -> list[Problem]:
+        return [] if clock is None else check_in_window(path, when, parts.start, parts.end, clock)
+
+    for i, topup in parts.topups:
+        problems += in_window(f"account.topups[{i}].at", topup.at)
+
+    spec_ids = [spec.id for spec in catalog.specs] if catalog is not None else []
+    first_index: dict[str, int] = {}
+    for i, phone in parts.phones:
+        path = f"phones[{i}]"
+        if phone.id in first_index:
+            problems.append(Problem(f"{path}.id", f"duplicate phone id '{phone.id}' "
+                                                  f"(first at phones[{first_index[phone.id]}])"))
+        else:
+            first_index[phone.id] = i
+        if catalog is not None and phone.spec not in spec_ids:
+            problems.append(Problem(f"{path}.spec", f"unknown spec '{phone.spec}'; known: "
+                                                    f"{_known_specs(spec_ids)}"))
+        problems += check_phone_keys(phone, path)
+        problems += in_window(f"{path}.at", phone.at)
+        for j, action in enumerate(phone.actions):
+            action_path = f"{path}.actions[{j}]"
+            problems += check_action_keys(action, action_path)
+            problems += in_window(f"{action_path}.at", action.at)
+    return problems

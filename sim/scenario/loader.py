@@ -1,0 +1,116 @@
+"""`load_scenario`: YAML file (or parsed mapping) -> catalog -> models -> checks -> Scenario.
+
+The single door for input: whatever is wrong is raised as one ScenarioError listing every
+problem with its path, before anything is simulated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
+from sim.scenario.checks import Parts, check_parts, check_scenario
+from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
+from sim.scenario.models import Catalog, Phone, Scenario, TopUp
+from sim.scenario.yaml_io import load_yaml
+
+
+def _valid_field(name: str, data: Mapping) -> Any:
+    """One top-level field validated on its own (its default when absent); None if invalid."""
+    info = Scenario.model_fields[name]
+    if name not in data:
+        return info.get_default(call_default_factory=True)
+    try:
+        return TypeAdapter(Annotated[info.annotation, info]).validate_python(data[name])
+    except ValidationError:
+        return None
+
+
+def _valid_items(model: type[BaseModel], items: object) -> list[tuple[int, Any]]:
+    """The items of a list that are valid on their own, with their index in the file."""
+    if not isinstance(items, list):
+        return []
+    valid = []
+    for index, item in enumerate(items):
+        try:
+            valid.append((index, model.model_validate(item)))
+        except ValidationError:
+            pass
+    return valid
+
+
+def _valid_parts(data: Mapping, catalog: Catalog | None) -> Parts:
+    """The pieces of an invalid scenario that are valid, so cross-field checks still run."""
+    account = data.get("account")
+    topups = account.get("topups") if isinstance(account, Mapping) else None
+    return Parts(
+        timezone=_valid_field("timezone", data),
+        start=_valid_field("start", data),
+        end=_valid_field("end", data),
+        currency=_valid_field("currency", data),
+        catalog=catalog,
+        topups=_valid_items(TopUp, topups),
+        phones=_valid_items(Phone, data.get("phones")),
+    )
+
+
+def _file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems roughly in file order: top-level key order, then list indices (stable)."""
+    keys = list(Scenario.model_fields)
+
+    def key(problem: Problem) -> tuple:
+        head = re.split(r"[.\[(]", problem.path, maxsplit=1)[0]
+        rank = -1 if problem.path == FILE else (keys.index(head) if head in keys else len(keys))
+        return rank, tuple(int(i) for i in re.findall(r"\[(\d+)\]", problem.path))
+
+    return sorted(problems, key=key)
+
+
+def load_scenario(source: str | os.PathLike | Mapping, *,
+                  base_dir: str | os.PathLike | None = None) -> Scenario:
+    """A checked Scenario from a YAML file path or an already-parsed mapping.
+
+    `base_dir` anchors a relative `catalog:` path: by default the scenario file's folder,
+    or the working directory for a mapping.
+    """
+    file: str | None = None
+    if isinstance(source, Mapping):
+        data = dict(source)
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        file = str(path)
+        data = load_yaml(path)
+        base = Path(base_dir) if base_dir is not None else path.parent
+    else:
+        raise ScenarioError([Problem(FILE, "a scenario is a file path or a mapping of keys, "
+                                           f"not {type(source).__name__}")])
+
+    problems: list[Problem] = []
+    catalog_ok = True
+    try:
+        data["catalog"] = resolve_catalog(data.get("catalog", DEFAULT), base)
+    except ScenarioError as exc:
+        # Validate the rest against the default so its problems are reported too; checks
+        # that need the real catalog (spec ids, currency) are skipped.
+        problems += exc.problems
+        data["catalog"] = default_catalog()
+        catalog_ok = False
+
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems += problems_from_pydantic(exc.errors(include_url=False))
+        problems += check_parts(_valid_parts(data, data["catalog"] if catalog_ok else None))
+        raise ScenarioError(_file_order(problems), file=file) from None
+    problems += check_scenario(scenario, catalog_ok=catalog_ok)
+    if problems:
+        raise ScenarioError(_file_order(problems), file=file)
+    return scenario
