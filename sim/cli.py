@@ -1,0 +1,152 @@
+"""Command line `koophone-sim run|validate SCENARIO`: thin commands that call the library.
+
+Exit codes (interface contract): 0 success, 2 invalid input (problems on stderr, nothing
+written), 1 internal error (one line on stderr; the traceback only with KOOPHONE_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.models import Scenario
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+DEBUG_ENV = "KOOPHONE_DEBUG"
+PROG = "koophone-sim"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _report_invalid(exc: ScenarioError, file: object) -> None:
+    """The file name line, then one `path: message` line per problem, on stderr."""
+    click.echo(f"{exc.file or file}: invalid scenario "
+               f"({_plural(len(exc.problems), 'problem')})", err=True)
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+
+
+def _report_internal(exc: BaseException) -> None:
+    if os.environ.get(DEBUG_ENV) == "1":
+        traceback.print_exception(exc, file=sys.stderr)
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    hint = "" if os.environ.get(DEBUG_ENV) == "1" else f" (set {DEBUG_ENV}=1 for details)"
+    click.echo(f"{PROG}: internal error: {type(exc).__name__}: {reason}{hint}", err=True)
+
+
+class _Guarded(click.Group):
+    """Turns ScenarioError into exit 2 and any other failure into a one-line exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise  # click's own usage errors (exit 2) and exits
+        except ScenarioError as exc:
+            _report_invalid(exc, ctx.params.get("scenario"))
+            ctx.exit(EXIT_INVALID)
+        except Exception as exc:
+            _report_internal(exc)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        _report_invalid(exc, path)
+        raise click.exceptions.Exit(EXIT_INVALID) from None
+
+
+def _check_out(out: Path) -> Path:
+    """Refuse an output folder whose replacement would delete something else.
+
+    Result.write replaces the folder as a whole, so it must be new, or hold only outputs.
+    """
+    from sim.result import OUTPUT_FILES
+
+    target = out.resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise click.BadParameter(f"{out} is the working folder or holds it; "
+                                 "choose a folder for the outputs", param_hint="--out")
+    if target.exists() and not target.is_dir():
+        raise click.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
+    if target.is_dir():
+        others = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
+        if others:
+            raise click.BadParameter(
+                f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
+                "and would be replaced; choose a new or a previous results folder",
+                param_hint="--out")
+    return target
+
+
+def _summary_table(summary: dict, written: Path | str) -> str:
+    """A short human summary: one row per phone, then the account totals."""
+    rows = [("phone", "billing", "final state", "cost")]
+    for phone_id, phone in summary["phones"].items():
+        rows.append((phone_id, phone["billing"], phone["final_state"] or "-", phone["cost"]))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
+    lines = [f"{summary['scenario']}: {summary['start']} -> {summary['end']} "
+             f"({summary['currency']})", ""]
+    for row in rows:
+        lines.append(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
+                     f"{row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}")
+    currency = summary["currency"]
+    lines += [
+        "",
+        f"final balance       {summary['final_balance']} {currency}",
+        f"total cost          {summary['total_cost']} {currency}",
+        f"refused operations  {summary['refused_operations']}",
+        f"outputs             {written}",
+    ]
+    return "\n".join(lines)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="koophone-sim", prog_name=PROG)
+def cli() -> None:
+    """Simulate how KooPhone cloud phones are billed over their whole life."""
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for the outputs (default: results/<scenario name>).")
+def run(scenario: Path, out: Path | None) -> None:
+    """Simulate SCENARIO, write its outputs and print a short summary."""
+    loaded = _load(scenario)
+    out_dir = out if out is not None else Path("results") / loaded.name
+    target = _check_out(out_dir)
+    from sim.engine import simulate  # the engine loads only when a run needs it
+
+    result = simulate(loaded)
+    try:
+        result.write(target)
+    except OSError as exc:
+        click.echo(f"{PROG}: cannot write the outputs to {out_dir}: "
+                   f"{exc.strerror or exc}", err=True)
+        raise click.exceptions.Exit(EXIT_INTERNAL) from None
+    click.echo(_summary_table(result.summary, out_dir))
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+def validate(scenario: Path) -> None:
+    """Check SCENARIO without simulating: exit 0, or 2 with every problem."""
+    loaded = _load(scenario)
+    click.echo(f"ok: {loaded.name} ({_plural(len(loaded.phones), 'phone')})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (`koophone-sim`, `python -m sim`)."""
+    cli.main(args=argv, prog_name=PROG)
