@@ -122,13 +122,15 @@ class Parts:
     currency: str | None
     catalog: Catalog | None
     topups: list[tuple[int, TopUp]] = field(default_factory=list)
-    phones: list[tuple[int, Phone]] = field(default_factory=list)
+    # (index, phone, its valid actions with their indices): a phone's own `actions` are
+    # ignored here, so one bad action does not hide the checks of the others.
+    phones: list[tuple[int, Phone, list[tuple[int, Action]]]] = field(default_factory=list)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Parts:
         return cls(scenario.timezone, scenario.start, scenario.end, scenario.currency,
                    scenario.catalog, list(enumerate(scenario.account.topups)),
-                   list(enumerate(scenario.phones)))
+                   [(i, p, list(enumerate(p.actions))) for i, p in enumerate(scenario.phones)])
 
 
 def check_scenario(scenario: Scenario, *, catalog_ok: bool = True) -> list[Problem]:
@@ -164,7 +166,7 @@ def check_parts(parts: Parts) -> list[Problem]:
 
     spec_ids = [spec.id for spec in catalog.specs] if catalog is not None else []
     first_index: dict[str, int] = {}
-    for i, phone in parts.phones:
+    for i, phone, actions in parts.phones:
         path = f"phones[{i}]"
         if phone.id in first_index:
             problems.append(Problem(f"{path}.id", f"duplicate phone id '{phone.id}' "
@@ -176,7 +178,7 @@ def check_parts(parts: Parts) -> list[Problem]:
                                                     f"{_known_specs(spec_ids)}"))
         problems += check_phone_keys(phone, path)
         problems += in_window(f"{path}.at", phone.at)
-        for j, action in enumerate(phone.actions):
+        for j, action in actions:
             action_path = f"{path}.actions[{j}]"
             problems += check_action_keys(action, action_path)
             problems += in_window(f"{action_path}.at", action.at)

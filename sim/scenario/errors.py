@@ -6,6 +6,7 @@ Every check of the door reports `Problem`s; the loader raises them together as o
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +65,14 @@ def join_path(prefix: str, loc: Sequence[Any]) -> str:
 
 
 def _shown(value: object) -> str:
-    """A short repr of an offending value (inputs may be huge or hostile)."""
-    text = repr(value)
+    """A short repr of an offending value.
+
+    reprlib bounds depth and items: a full repr of a YAML alias graph could be exponential.
+    """
+    shorter = reprlib.Repr()
+    shorter.maxlevel, shorter.maxlist, shorter.maxdict = 2, 4, 4
+    shorter.maxstring = shorter.maxother = shorter.maxlong = _MAX_SHOWN_INPUT
+    text = shorter.repr(value)
     if len(text) > _MAX_SHOWN_INPUT:
         text = text[: _MAX_SHOWN_INPUT - 3] + "..."
     return text

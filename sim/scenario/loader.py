@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
 from sim.scenario.checks import Parts, check_parts, check_scenario
 from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
-from sim.scenario.models import Catalog, Phone, Scenario, TopUp
+from sim.scenario.models import Action, Catalog, Phone, Scenario, TopUp
 from sim.scenario.yaml_io import load_yaml
 
 
@@ -48,10 +48,28 @@ def _valid_items(model: type[BaseModel], items: object) -> list[tuple[int, Any]]
     return valid
 
 
+def _valid_phone(raw: object) -> tuple[Phone, list[tuple[int, Action]]] | None:
+    """A phone without its failing optional keys, and its valid actions; None if hopeless."""
+    if not isinstance(raw, Mapping):
+        return None
+    rest = {key: value for key, value in raw.items() if key != "actions"}
+    try:
+        phone = Phone.model_validate(rest)
+    except ValidationError as exc:
+        failing = {error["loc"][0] for error in exc.errors() if error["loc"]}
+        try:  # still fails if a required key was among them: then nothing to check
+            phone = Phone.model_validate({k: v for k, v in rest.items() if k not in failing})
+        except ValidationError:
+            return None
+    return phone, _valid_items(Action, raw.get("actions"))
+
+
 def _valid_parts(data: Mapping, catalog: Catalog | None) -> Parts:
     """The pieces of an invalid scenario that are valid, so cross-field checks still run."""
     account = data.get("account")
     topups = account.get("topups") if isinstance(account, Mapping) else None
+    phones = data.get("phones")
+    phones = phones if isinstance(phones, list) else []
     return Parts(
         timezone=_valid_field("timezone", data),
         start=_valid_field("start", data),
@@ -59,7 +77,8 @@ def _valid_parts(data: Mapping, catalog: Catalog | None) -> Parts:
         currency=_valid_field("currency", data),
         catalog=catalog,
         topups=_valid_items(TopUp, topups),
-        phones=_valid_items(Phone, data.get("phones")),
+        phones=[(index, *valid) for index, raw in enumerate(phones)
+                if (valid := _valid_phone(raw)) is not None],
     )
 
 
