@@ -347,6 +347,17 @@ def test_python_tags_are_refused(run_cli):
                                "determine a constructor for the tag")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("start: 2023-02-01 00:00:00\n!!timestamp end: 2023-08-01 00:00:00\n",
+     "(file): malformed YAML at line 2, column 1: cannot read 'end' as timestamp"),
+    ("name: !!bool maybe\n", "(file): malformed YAML at line 1, column 7: cannot read 'maybe' as bool"),
+    ("name: !!float abc\n", "(file): malformed YAML at line 1, column 7: 'abc' is not a number"),
+    ("name: !!int 0x1F\n", "(file): malformed YAML at line 1, column 7: '0x1F' is not a decimal integer"),
+], ids=["timestamp", "bool", "float", "int"])
+def test_explicit_tags_on_odd_text_are_malformed(run_cli, text, expected):
+    assert problem_lines(run_cli(text)) == [expected]
+
+
 # --- catalogs in their own file -------------------------------------------------------------
 def test_catalog_file_breaking_the_edition_ordering(tmp_path, run_cli):
     (tmp_path / "prices").mkdir()

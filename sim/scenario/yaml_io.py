@@ -84,6 +84,18 @@ class SafeDecimalLoader(yaml.SafeLoader):
             self._depth -= 1
 
     # --- constructing: exact numbers, tolerant timestamps, unique keys ------------------
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, LookupError, AttributeError, ArithmeticError):
+            # PyYAML's own constructors crash on explicit tags with odd text
+            # (`!!bool x`, `!!timestamp end`); report it at the node instead.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node.value)} as {node.tag.rsplit(':', 1)[-1]}",
+                node.start_mark) from None
+
     def construct_yaml_int(self, node):
         text = self.construct_scalar(node).replace("_", "")
         if not _INT_RE.match(text):
@@ -102,6 +114,9 @@ class SafeDecimalLoader(yaml.SafeLoader):
         try:
             return Decimal(text)
         except (InvalidOperation, ValueError):
+            if not _FLOAT_RE.match(text):  # an explicit !!float on text that is no number
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{_short(text)} is not a number", node.start_mark) from None
             # An exponent beyond Decimal's range: not a usable number; the models say so.
             return Decimal("NaN")
 
@@ -139,6 +154,11 @@ SafeDecimalLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_RE, list("-+012345678
 SafeDecimalLoader.add_constructor(_INT_TAG, SafeDecimalLoader.construct_yaml_int)
 SafeDecimalLoader.add_constructor(_FLOAT_TAG, SafeDecimalLoader.construct_yaml_float)
 SafeDecimalLoader.add_constructor(_TIMESTAMP_TAG, SafeDecimalLoader.construct_yaml_timestamp)
+
+
+def _short(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _line_col(text: str, position: int) -> tuple[int, int]:
