@@ -84,6 +84,7 @@ class Result:
         return {
             "scenario": self.name,
             "currency": self.currency,
+            "timezone": self.clock.zone_name,  # plots draw the time axis in it
             "start": iso(self.start),
             "end": iso(self.end),
             "final_balance": fmt(self.final_balance),
