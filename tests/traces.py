@@ -81,9 +81,9 @@ def notes(result: Result, iso: bool = False, details: bool = False) -> list[tupl
 
 
 def usage(result: Result, iso: bool = False) -> list[tuple]:
-    """(phone, cycle_start, seconds, amount, settled_at or None)."""
+    """(phone, cycle_start, seconds, amount with its 8 decimals, settled_at or None)."""
     return [
-        (r.phone, _time(r.cycle_start, iso), int(r.seconds), fmt(r.amount),
+        (r.phone, _time(r.cycle_start, iso), int(r.seconds), format(r.amount, "f"),
          _time(r.settled_at, iso))
         for r in result.usage.itertuples(index=False)
     ]
@@ -109,3 +109,19 @@ def ppu(pid: str = "u", at: str = "2023-01-10 10:00:00", *, spec: str = "pro-2c4
 
 def act(at: str, do: str, **keys) -> dict:
     return {"at": at, "do": do, **keys}
+
+
+def hours(first: str, n: int) -> list[str]:
+    """`n` consecutive clock-hour starts from `first` (wall clock; zones without DST)."""
+    import datetime as dt
+
+    t0 = dt.datetime.strptime(first, "%Y-%m-%d %H:%M:%S")
+    return [(t0 + dt.timedelta(hours=i)).strftime("%Y-%m-%d %H:%M:%S") for i in range(n)]
+
+
+def shift(wall: str, **delta) -> str:
+    """A wall-clock string moved by a timedelta (hours=2, days=1, ...)."""
+    import datetime as dt
+
+    t = dt.datetime.strptime(wall, "%Y-%m-%d %H:%M:%S") + dt.timedelta(**delta)
+    return t.strftime("%Y-%m-%d %H:%M:%S")
