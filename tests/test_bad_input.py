@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.cli import cli
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.yaml_io import parse_yaml
 
 BASE = """\
 name: office-fleet
@@ -405,3 +408,26 @@ def test_bad_catalog_does_not_hide_other_problems(run_cli):
     text = mutate("catalog: default", "catalog: {specs: []}", mutate("amount: 200.00", "amount: 0"))
     assert problem_lines(run_cli(text)) == [
         "catalog.specs: must not be empty", "account.topups[0].amount: must be > 0"]
+
+
+# --- any text: a Scenario or a ScenarioError, never another exception -------------------------
+YAMLISH = st.text(alphabet="name:startendphones-idspecat 0123456789.,[]{}&*!<>|#'\"\n\t_+eE~",
+                  max_size=300)
+
+
+@settings(max_examples=400, deadline=None)
+@given(YAMLISH)
+def test_any_text_is_a_scenario_or_a_scenario_error(text):
+    try:
+        load_scenario(parse_yaml(text))
+    except ScenarioError as exc:
+        assert exc.problems and all(p.path and p.message for p in exc.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(BASE) - 1), st.text(max_size=12))
+def test_any_splice_into_a_valid_file_is_a_scenario_or_a_scenario_error(at, insert):
+    try:
+        load_scenario(parse_yaml(BASE[:at] + insert + BASE[at:]))
+    except ScenarioError as exc:
+        assert exc.problems and all(p.path and p.message for p in exc.problems)
