@@ -6,6 +6,7 @@ import numpy as np
 
 from ..rating import bill_lines
 from ..result import PhoneOutcome, Result
+from ..scenario.generate import expand
 from ..scenario.models import Scenario
 from .phone import PPU
 from .run import Run
@@ -13,9 +14,12 @@ from .run import Run
 __all__ = ["simulate", "Run"]
 
 
-def simulate(scenario: Scenario) -> Result:
-    """Simulate one validated scenario over its window and return every output."""
-    run = Run(scenario)
+def simulate(scenario: Scenario, replication: int = 0) -> Result:
+    """Simulate one validated scenario over its window and return every output.
+
+    A scenario with `generate:` is expanded first: `replication` picks its random stream.
+    """
+    run = Run(expand(scenario, replication))
     run.execute()
     return _result(run)
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
 from sim.scenario.checks import Parts, check_parts, check_scenario
 from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
+from sim.scenario.generate_checks import check_generate, check_generate_data
 from sim.scenario.models import Action, Catalog, Phone, Scenario, TopUp
 from sim.scenario.yaml_io import load_yaml
 
@@ -129,9 +130,12 @@ def load_scenario(source: str | os.PathLike | Mapping, *,
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         problems += problems_from_pydantic(exc.errors(include_url=False))
-        problems += check_parts(_valid_parts(data, data["catalog"] if catalog_ok else None))
+        parts = _valid_parts(data, data["catalog"] if catalog_ok else None)
+        problems += check_parts(parts)
+        problems += check_generate_data(data, parts)
         raise ScenarioError(_file_order(problems), file=file) from None
     problems += check_scenario(scenario, catalog_ok=catalog_ok)
+    problems += check_generate(scenario, catalog_ok=catalog_ok)
     if problems:
         raise ScenarioError(_file_order(problems), file=file)
     return scenario

@@ -275,6 +275,10 @@ class Phone(_Model):
         return self.billing != "pay_per_use"
 
 
+# Imported here, not at the top: generate_models builds on the types defined above.
+from sim.scenario.generate_models import GenerateGroup  # noqa: E402
+
+
 class Scenario(_Model):
     """A whole scenario: window, zone, catalog, policy, account and phones."""
 
@@ -288,6 +292,8 @@ class Scenario(_Model):
     account: Account = Account()
     phones: list[Phone] = []
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] | None = None
+    generate: list[GenerateGroup] = []
+    """Groups of random phones, expanded per replication from `seed` (generate.py)."""
     description: str | None = None
 
     def phone(self, phone_id: str) -> Phone:
