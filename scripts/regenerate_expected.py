@@ -26,6 +26,12 @@ EXPECTED = ROOT / "tests" / "expected"
 sys.path.insert(0, str(ROOT))
 
 from sim import load_scenario, simulate  # noqa: E402
+from sim.scenario import load_yaml  # noqa: E402
+
+
+def scenario_paths() -> list[Path]:
+    """Every shipped scenario; sweep files (a top-level `base:`) sit with them but are not."""
+    return sorted(p for p in SCENARIOS.glob("*.yaml") if "base" not in load_yaml(p))
 
 
 def summary_text(path: Path) -> str:
@@ -35,7 +41,7 @@ def summary_text(path: Path) -> str:
 
 
 def main(names: list[str]) -> int:
-    paths = sorted(SCENARIOS.glob("*.yaml"))
+    paths = scenario_paths()
     if names:
         wanted = set(names)
         paths = [p for p in paths if p.stem in wanted]
@@ -51,7 +57,7 @@ def main(names: list[str]) -> int:
         if old != text:
             target.write_text(text, encoding="utf-8", newline="\n")
         print(f"{'unchanged' if old == text else 'written  '} {target.relative_to(ROOT)}")
-    stems = {p.stem for p in SCENARIOS.glob("*.yaml")}
+    stems = {p.stem for p in scenario_paths()}
     for orphan in sorted(EXPECTED.glob("*.summary.json")):
         if orphan.name.removesuffix(".summary.json") not in stems:
             print(f"orphan    {orphan.relative_to(ROOT)} (no scenario; delete it if intended)")
