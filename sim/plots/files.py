@@ -1,0 +1,106 @@
+"""Figures from output files: a run folder, compare.csv, breakeven(-curves).csv -> PNG + SVG."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ._style import save, style
+
+RUN_FIGURES = ("timeline", "money")
+
+
+def plot_results(results_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
+    """Draw every figure the folder's outputs allow; return the files written (PNG, SVG).
+
+    A run folder (summary.json and its CSVs) gives the lifecycle timeline and the money
+    figure; compare.csv and breakeven.csv / breakeven-curves.csv add their own figures.
+    """
+    from ._data import load_run
+    from .money import money_figure
+    from .timeline import timeline_figure
+
+    folder = Path(results_dir)
+    out = Path(out_dir) if out_dir is not None else folder
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such results folder")
+    written: list[Path] = []
+    if (folder / "summary.json").exists():
+        with style():
+            run = load_run(folder)
+            written += save(timeline_figure(run), out, "timeline")
+            written += save(money_figure(run), out, "money")
+    if (folder / "compare.csv").exists():
+        written += plot_compare(folder / "compare.csv", out)
+    if _breakeven_file(folder) is not None:
+        written += plot_breakeven(folder, out)
+    if not written:
+        raise FileNotFoundError(f"{folder}: nothing to plot (no summary.json, compare.csv "
+                                "or breakeven.csv)")
+    return written
+
+
+def plot_compare(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None, *,
+                 scenario: str | None = None, currency: str | None = None) -> list[Path]:
+    """compare.csv (or `Comparison.table`) -> compare.png/.svg in out_dir."""
+    from .whatif import compare_figure
+
+    table, folder = _table(path_or_df, "compare.csv")
+    meta = _summary(folder)
+    out = _out(out_dir, folder)
+    with style():
+        fig = compare_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
+                             currency=currency or meta.get("currency", "USD"))
+        return save(fig, out, "compare")
+
+
+def plot_breakeven(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None,
+                   *, title: str | None = None, currency: str | None = None) -> list[Path]:
+    """breakeven.csv or breakeven-curves.csv (or their DataFrames) -> breakeven.png/.svg."""
+    from .whatif import breakeven_figure
+
+    if not isinstance(path_or_df, pd.DataFrame) and Path(path_or_df).is_dir():
+        path_or_df = _breakeven_file(Path(path_or_df)) or Path(path_or_df) / "breakeven.csv"
+    table, folder = _table(path_or_df, "breakeven.csv")
+    out = _out(out_dir, folder)
+    with style():
+        fig = breakeven_figure(table, title=title or "Break-even",
+                               currency=currency or _summary(folder).get("currency", "USD"))
+        return save(fig, out, "breakeven")
+
+
+def _breakeven_file(folder: Path) -> Path | None:
+    for name in ("breakeven.csv", "breakeven-curves.csv"):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def _table(path_or_df, default_name: str) -> tuple[pd.DataFrame, Path | None]:
+    """A DataFrame as given, or a CSV read as strings (a folder means its default file)."""
+    if isinstance(path_or_df, pd.DataFrame):
+        return path_or_df, None
+    path = Path(path_or_df)
+    if path.is_dir():
+        path = path / default_name
+    return pd.read_csv(path, dtype=str, keep_default_na=False), path.parent
+
+
+def _summary(folder: Path | None) -> dict:
+    if folder is None or not (folder / "summary.json").exists():
+        return {}
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def _name(folder: Path | None) -> str:
+    return folder.resolve().name if folder is not None else ""
+
+
+def _out(out_dir, folder: Path | None) -> Path:
+    if out_dir is not None:
+        return Path(out_dir)
+    if folder is None:
+        raise ValueError("out_dir is required when a DataFrame is given")
+    return folder

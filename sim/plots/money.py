@@ -1,0 +1,147 @@
+"""Money over the window: balance (top-ups, arrears), cumulative cost by mode, cost per month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ._data import Run, cost_events
+from ._style import (ARREARS_COLOR, TOPUP_COLOR, date_axis, mode_color, mode_label,
+                     new_figure)
+
+MODE_ORDER = ("monthly", "yearly", "pay_per_use")
+MAX_TOPUP_LABELS = 12
+MAX_BAR_LABELS = 24
+# Legends beside the panels, never over the data; the three panels stay aligned.
+_SIDE_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.005, 1), "frameon": False,
+                "borderaxespad": 0}
+
+
+def money_figure(run: Run):
+    """Three panels sharing the time axis: balance, cumulative cost, cost per month."""
+    fig = new_figure(12, 9)
+    axes = fig.subplots(3, 1, sharex=True, height_ratios=[1.1, 1, 0.9])
+    events = cost_events(run)
+    _balance(axes[0], run)
+    _cumulative(axes[1], run, events)
+    _per_month(axes[2], run, events)
+    for ax in axes:
+        date_axis(ax, run.zone, run.start, run.end)
+        ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
+        ax.set_axisbelow(True)
+    axes[2].set_xlabel(f"Time ({run.zone_label})")
+    fig.suptitle(f"{run.name}: balance and cost ({run.currency})")
+    return fig
+
+
+def balance_series(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """The balance as a step function over the window (times, balance after each step)."""
+    led = run.ledger
+    final = float(run.summary.get("final_balance") or 0)
+    if led.empty:
+        return np.array([run.start, run.end]), np.array([final, final])
+    first = led.iloc[0]
+    # An online payment leaves the balance untouched; every other row moved it by `amount`.
+    moved = 0.0 if first["paid_from"] == "online" else first["amount"]
+    initial = first["balance_after"] - moved
+    times = np.concatenate([[run.start], led["t"], [run.end]])
+    values = np.concatenate([[initial], led["balance_after"], [final]])
+    return times, values
+
+
+def _balance(ax, run: Run) -> None:
+    times, values = balance_series(run)
+    ax.step(times, values, where="post", color="#000000", linewidth=1.2, label="balance")
+    below = values < 0
+    if below.any():
+        # fill_between needs both ends of a step: include the point that ends a negative step.
+        where = below | np.concatenate([[False], below[:-1]])
+        ax.fill_between(times, values, 0, where=where, step="post", color=ARREARS_COLOR,
+                        alpha=0.35, linewidth=0, label="arrears (balance < 0)")
+    ax.axhline(0, color="#777777", linewidth=0.8)
+    topups = run.ledger[run.ledger["kind"] == "topup"]
+    if len(topups):
+        ax.scatter(topups["t"], topups["balance_after"], marker="^", s=70, color=TOPUP_COLOR,
+                   edgecolor="#000000", linewidth=0.6, zorder=5, label="top-up")
+        if len(topups) <= MAX_TOPUP_LABELS:
+            for t, after, amount in zip(topups["t"], topups["balance_after"], topups["amount"]):
+                ax.annotate(f"+{amount:,.2f}", (t, after), xytext=(5, 4),
+                            textcoords="offset points", fontsize=8, color="#005A40")
+    ax.set_ylabel(f"Balance ({run.currency})")
+    ax.set_title("Account balance", loc="left")
+    ax.margins(y=0.15)
+    ax.legend(**_SIDE_LEGEND)
+
+
+def _modes(events: pd.DataFrame) -> list[str]:
+    present = list(dict.fromkeys(events["mode"]))
+    return [m for m in MODE_ORDER if m in present] + [m for m in present if m not in MODE_ORDER]
+
+
+def _cumulative(ax, run: Run, events: pd.DataFrame) -> None:
+    modes = _modes(events)
+    for i, mode in enumerate(modes):
+        rows = events[events["mode"] == mode]
+        times = np.concatenate([[run.start], rows["t"], [run.end]])
+        total = np.cumsum(rows["cost"].to_numpy())
+        values = np.concatenate([[0.0], total, [total[-1]]])
+        ax.step(times, values, where="post", color=mode_color(mode, i), linewidth=1.6,
+                label=f"{mode_label(mode)}: {total[-1]:,.2f}")
+    if len(modes) > 1:
+        total = np.cumsum(events["cost"].to_numpy())
+        times = np.concatenate([[run.start], events["t"], [run.end]])
+        ax.step(times, np.concatenate([[0.0], total, [total[-1]]]), where="post",
+                color="#000000", linewidth=1, linestyle="--", label=f"total: {total[-1]:,.2f}")
+    if not modes:
+        ax.text(0.5, 0.5, "no cost in the window", transform=ax.transAxes, ha="center",
+                color="#555555")
+    ax.set_ylabel(f"Cumulative cost ({run.currency})")
+    ax.set_title("Cumulative cost by billing mode (pay-per-use as it accrues)", loc="left")
+    ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+    ax.legend(**_SIDE_LEGEND)
+
+
+def _month_edges(run: Run) -> list[tuple[float, float, str]]:
+    """Calendar months of the window in its zone: (start, end, label), clipped to it."""
+    import matplotlib.dates as mdates
+
+    first = mdates.num2date(run.start, tz=run.zone)
+    last = mdates.num2date(run.end, tz=run.zone)
+    month = dt.datetime(first.year, first.month, 1)
+    edges = []
+    while month.replace(tzinfo=run.zone) < last:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        a = max(run.start, mdates.date2num(month.replace(tzinfo=run.zone)))
+        b = min(run.end, mdates.date2num(following.replace(tzinfo=run.zone)))
+        edges.append((a, b, month.strftime("%Y-%m")))
+        month = following
+    return edges
+
+
+def _per_month(ax, run: Run, events: pd.DataFrame) -> None:
+    edges = _month_edges(run)
+    starts = np.array([a for a, _, _ in edges])
+    which = np.searchsorted(starts, events["month_t"].to_numpy(), side="right") - 1
+    bottom = np.zeros(len(edges))
+    lefts = np.array([a + (b - a) * 0.08 for a, b, _ in edges])
+    widths = np.array([(b - a) * 0.84 for a, b, _ in edges])
+    for i, mode in enumerate(_modes(events)):
+        mask = (events["mode"] == mode).to_numpy() & (which >= 0)
+        sums = np.bincount(which[mask], weights=events["cost"].to_numpy()[mask],
+                           minlength=len(edges))
+        ax.bar(lefts, sums, width=widths, bottom=bottom, align="edge",
+               color=mode_color(mode, i), label=mode_label(mode))
+        bottom += sums
+    if len(edges) <= MAX_BAR_LABELS:
+        for left, width, total, (_, _, month) in zip(lefts, widths, bottom, edges):
+            if abs(total) < 0.005:
+                continue  # an empty month needs no "0.00"
+            ax.annotate(f"{month}: {total:,.2f}", (left + width / 2, max(total, 0)), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel(f"Cost per month ({run.currency})")
+    ax.set_title("Cost per calendar month", loc="left")
+    ax.margins(y=0.18)
+    if len(events):
+        ax.legend(**_SIDE_LEGEND)

@@ -1,0 +1,195 @@
+"""What-if figures: cost per mode per phone (compare), cost against hours of use (break-even)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ._style import mode_color, mode_label, new_figure
+
+MODE_ORDER = ("monthly", "yearly", "pay_per_use")
+UNUSABLE_HATCH = "xx"
+HATCH_EDGE = (0, 0, 0, 0.5)
+MAX_PHONE_GROUPS = 30
+HOURS_IN_MONTH = 744  # a 31-day month, the break-even curves' default range
+
+
+def _numbers(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    # Decimal objects or decimal strings alike; an empty cell (no break-even) becomes NaN.
+    frame = frame.copy()
+    for column in columns:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column].astype(str).replace("", "nan")
+                                          .replace("None", "nan"), errors="coerce")
+    return frame
+
+
+def _ordered_modes(modes) -> list[str]:
+    present = list(dict.fromkeys(modes))
+    return [m for m in MODE_ORDER if m in present] + [m for m in present if m not in MODE_ORDER]
+
+
+def compare_figure(table: pd.DataFrame, *, scenario: str = "", currency: str = "USD"):
+    """Grouped bars: cash cost of each phone under each mode, totals in their own panel."""
+    table = _numbers(table, ["cost_cash", "cost_accrued", "unusable_hours"])
+    modes = _ordered_modes(table["mode"])
+    total = table[table["phone"] == "TOTAL"]
+    phones = table[table["phone"] != "TOTAL"]
+    ids = list(dict.fromkeys(phones["phone"]))
+    show_phones = 0 < len(ids) <= MAX_PHONE_GROUPS
+    width = max(8.0, 3 + 0.45 * len(ids) * max(len(modes), 1)) if show_phones else 7.0
+    fig = new_figure(width, 5.4)
+    if show_phones:
+        left, right = fig.subplots(1, 2, width_ratios=[max(len(ids), 1), 1.4])
+        _grouped_bars(left, phones, ids, modes, currency)
+        left.set_title("Per phone", loc="left")
+        left.set_xlabel("Phone")
+    else:
+        right = fig.subplots()
+    totals = total if len(total) else phones.groupby("mode", as_index=False)[
+        ["cost_cash", "cost_accrued"]].sum().assign(phone="TOTAL")
+    _grouped_bars(right, totals, ["TOTAL"], modes, currency)
+    right.set_title("All phones" + ("" if show_phones else f" ({len(ids)} phones)"), loc="left")
+    name = f"{scenario}: " if scenario else ""
+    fig.suptitle(f"{name}cost of each phone under each billing mode ({currency})")
+    handles = _compare_handles(table, modes)
+    fig.legend(handles=handles, loc="outside lower center", ncol=math.ceil(len(handles) / 2),
+               frameon=False)
+    return fig
+
+
+def _flags(rows: pd.DataFrame, column: str, test) -> np.ndarray:
+    if column not in rows:
+        return np.zeros(len(rows), dtype=bool)
+    return np.array(test(rows[column]), dtype=bool)
+
+
+def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
+                  currency: str) -> None:
+    width = 0.8 / max(len(modes), 1)
+    index = {g: i for i, g in enumerate(groups)}
+    for k, mode in enumerate(modes):
+        rows = table[table["mode"] == mode]
+        x = np.array([index[p] for p in rows["phone"]]) - 0.4 + width * (k + 0.5)
+        # Hatched: the mode leaves the phone unusable for a while (expired, frozen, released)
+        # inside its usage window, so its low cost is not a fair saving.
+        unusable = _flags(rows, "unusable_hours", lambda c: c.fillna(0) > 0)
+        best = _flags(rows, "is_best", lambda c: c.astype(str).str.lower() == "true")
+        never = _flags(rows, "final_state", lambda c: c.isna() | c.astype(str).isin(["", "None"]))
+        never = never & (rows["phone"] != "TOTAL").to_numpy()
+        bars = ax.bar(x, rows["cost_cash"], width=width * 0.95, color=mode_color(mode, k),
+                      hatch=[UNUSABLE_HATCH if u else None for u in unusable],
+                      edgecolor=HATCH_EDGE, linewidth=0)
+        labels = ["not bought" if n else ("★ " if b else "") + f"{v:,.2f}"
+                  for n, b, v in zip(never, best, rows["cost_cash"])]
+        # Upright labels only fit on a few wide bars.
+        ax.bar_label(bars, labels=labels, fontsize=7.5, padding=2,
+                     rotation=90 if len(groups) * len(modes) > 6 else 0)
+        if "cost_accrued" in rows:
+            ax.scatter(x, rows["cost_accrued"], marker="_", s=(width * 260) ** 2 / 40,
+                       color="#000000", linewidth=1.6, zorder=5)
+    ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 8 else 0)
+    ax.set_ylabel(f"Cost ({currency})")
+    ax.margins(y=0.2)
+    ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _compare_handles(table: pd.DataFrame, modes: list[str]) -> list:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=mode_color(m, k), label=f"{mode_label(m)} (cash cost)")
+               for k, m in enumerate(modes)]
+    if "cost_accrued" in table:
+        handles.append(Line2D([], [], linestyle="none", marker="_", markersize=14,
+                              markeredgewidth=1.6, color="#000000",
+                              label="accrued in the window"))
+    if _flags(table, "unusable_hours", lambda c: c.fillna(0) > 0).any():
+        handles.append(Patch(facecolor="#FFFFFF", edgecolor=HATCH_EDGE, hatch=UNUSABLE_HATCH,
+                             linewidth=0, label="unusable for a while (hatched)"))
+    if "is_best" in table:
+        handles.append(Line2D([], [], linestyle="none", marker="$★$", markersize=9,
+                              color="#000000", label="best mode of the phone"))
+    return handles
+
+
+def breakeven_prices(table: pd.DataFrame) -> pd.DataFrame:
+    """Per spec: monthly, yearly and hourly prices, from breakeven.csv or its curves."""
+    if "hours_per_month" not in table:
+        return _numbers(table, ["monthly", "yearly", "hourly"])[["spec", "monthly", "yearly",
+                                                                 "hourly"]]
+    curves = _numbers(table, ["hours_per_month", "cost"])
+    rows = []
+    for spec, group in curves.groupby("spec", sort=False):
+        cost = {m: g for m, g in group.groupby("mode")}
+        ppu = cost.get("pay_per_use")
+        hourly = np.nan
+        if ppu is not None and ppu["hours_per_month"].max() > 0:
+            top = ppu.loc[ppu["hours_per_month"].idxmax()]
+            hourly = top["cost"] / top["hours_per_month"]
+        rows.append({"spec": spec, "monthly": _flat(cost.get("monthly")),
+                     "yearly": _flat(cost.get("yearly")) * 12, "hourly": hourly,
+                     "max_hours": group["hours_per_month"].max()})
+    return pd.DataFrame(rows)
+
+
+def _flat(rows) -> float:
+    return float(rows["cost"].iloc[0]) if rows is not None and len(rows) else np.nan
+
+
+def breakeven_figure(table: pd.DataFrame, *, title: str = "default catalog",
+                     currency: str = "USD"):
+    """Cost of a month against hours of use for each mode, one panel per spec."""
+    prices = breakeven_prices(table)
+    n = max(len(prices), 1)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig = new_figure(max(8.0, 4.3 * cols + 0.6), 3.3 * rows + 1.2)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for k, (ax, spec) in enumerate(zip(axes, prices.itertuples(index=False))):
+        _breakeven_panel(ax, spec, currency)
+        # Axis titles once per row and column: the panels share their meaning.
+        if k % cols == 0:
+            ax.set_ylabel(f"Cost per month ({currency})")
+        if k + cols >= len(prices):
+            ax.set_xlabel("Hours of use per month")
+    for ax in axes[len(prices):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title}: monthly cost against hours of use per month ({currency})")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+    return fig
+
+
+def _breakeven_panel(ax, spec, currency: str) -> None:
+    top = getattr(spec, "max_hours", HOURS_IN_MONTH)
+    top = HOURS_IN_MONTH if not top or np.isnan(top) else float(top)
+    hours = np.array([0.0, top])
+    flat = {"monthly": spec.monthly, "yearly": spec.yearly / 12}
+    for mode, price in flat.items():
+        ax.plot(hours, [price, price], color=mode_color(mode), linewidth=1.8,
+                label=mode_label(mode) if mode == "monthly" else "yearly (a twelfth)")
+    ax.plot(hours, spec.hourly * hours, color=mode_color("pay_per_use"), linewidth=1.8,
+            label="pay-per-use")
+    for mode, price in flat.items():
+        if spec.hourly > 0 and price / spec.hourly <= top:
+            h = price / spec.hourly
+            ax.plot([h], [price], marker="o", color="#000000", markersize=5, zorder=5,
+                    linestyle="none", label="break-even (hours per month)"
+                    if mode == "monthly" else None)
+            ax.axvline(h, color=mode_color(mode), linewidth=0.8, linestyle=":")
+            ax.annotate(f"{h:,.0f} h", (h, price), xytext=(-4, 6), textcoords="offset points",
+                        ha="right", fontsize=8, color="#000000")
+    months = spec.yearly / spec.monthly if spec.monthly else np.nan
+    ax.set_title(f"{spec.spec}: {spec.monthly:,.2f}/mo, {spec.yearly:,.2f}/yr, "
+                 f"{spec.hourly:,.2f}/h", loc="left", fontsize=9)
+    if not np.isnan(months):
+        ax.text(0.98, 0.04, f"a year costs {months:.1f} months", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=8, color="#333333")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, max(spec.monthly, spec.yearly / 12, spec.hourly * top) * 1.12)
+    ax.grid(color="#EEEEEE", linewidth=0.6)
+    ax.set_axisbelow(True)
