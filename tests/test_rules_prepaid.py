@@ -811,3 +811,24 @@ def test_change_billing_at_expiry_converts_instead_of_expiring_no_refund_auto_of
                         for pid in ("p", "s")]
     assert r.summary["phones"]["p"]["billing"] == U
     assert r.summary["phones"]["p"]["cost"] == "45.50"
+
+
+def test_daily_refund_rule_counts_elapsed_seconds_not_calendar_days_across_dst():
+    # §7.11, America/New_York.
+    # s: 03-11 00:00 EST -> 03-13 00:00 EDT: two calendar days but 47 h = 1 whole day:
+    #    consumed 1.50, refund 43.50.
+    # f: 11-04 12:00 EDT (16:00 UTC) -> 11-05 11:30 EST (16:30 UTC): less than a day on
+    #    the wall clock but 24.5 h elapsed = 1 whole day: refund 43.50 as well.
+    r = run(scenario(
+        prepaid("s", "2023-03-11 00:00:00", actions=[act("2023-03-13 00:00:00", "unsubscribe")]),
+        prepaid("f", "2023-11-04 12:00:00", actions=[act("2023-11-05 11:30:00", "unsubscribe")]),
+        timezone="America/New_York", start="2023-03-01 00:00:00", end="2023-11-10 00:00:00"))
+    assert ledger(r, iso=True) == [
+        ("2023-03-11T00:00:00-05:00", "s", "purchase", "-45.00", "balance", "955.00",
+         "2023-03-11T00:00:00-05:00", "2023-04-11T23:59:59-04:00"),
+        ("2023-03-13T00:00:00-04:00", "s", "refund", "43.50", "balance", "998.50",
+         "2023-03-11T00:00:00-05:00", "2023-04-11T23:59:59-04:00"),
+        ("2023-11-04T12:00:00-04:00", "f", "purchase", "-45.00", "balance", "953.50",
+         "2023-11-04T12:00:00-04:00", "2023-12-04T23:59:59-05:00"),
+        ("2023-11-05T11:30:00-05:00", "f", "refund", "43.50", "balance", "997.00",
+         "2023-11-04T12:00:00-04:00", "2023-12-04T23:59:59-05:00")]
