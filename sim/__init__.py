@@ -7,6 +7,10 @@ One way in: `load_scenario(path)` -> `simulate(scenario)` -> `Result` (DataFrame
 from .engine import simulate
 from .result import Result
 from .scenario import ScenarioError, load_scenario
+from .whatif.breakeven import breakeven
+from .whatif.compare import compare
+from .whatif.recommend import recommend
 
-__all__ = ["load_scenario", "simulate", "Result", "ScenarioError"]
+__all__ = ["load_scenario", "simulate", "Result", "ScenarioError",
+           "compare", "breakeven", "recommend"]
 __version__ = "0.1.0"
