@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -229,6 +230,37 @@ def test_usage_keeps_unsettled_lines_up_to_end_with_empty_settled_at(written):
     # Every line the engine accrued is in the file, settled or not: the file's lines add
     # up to the pay-per-use part of the costs.
     assert len(tables["usage.csv"]) == len(result.usage)
+
+
+def test_usage_lines_are_the_billable_state_intervals_cut_into_clock_hours(written):
+    # An independent recomputation from states.csv: pay-per-use accrues while Running,
+    # Stopped or Arrears (not Creating/Frozen/ended), per second, in local clock hours,
+    # each line rounded half-up to 8 decimals.
+    scenario, _, _, tables, summary, _ = written
+    end = _when(summary["end"])
+    zone = ZoneInfo(scenario.timezone)
+    rate = {p.id: scenario.catalog.spec(p.spec).hourly * p.quantity for p in scenario.phones}
+    seconds: dict[tuple[str, dt.datetime], int] = defaultdict(int)
+    for row in tables["states.csv"]:
+        if row["billing"] != "pay_per_use" or row["state"] not in {"Running", "Stopped",
+                                                                  "Arrears"}:
+            continue
+        t, stop = _when(row["start"]), _when(row["end"]) if row["end"] else end
+        t, stop = t.astimezone(dt.timezone.utc), stop.astimezone(dt.timezone.utc)
+        while t < stop:
+            # Arithmetic in UTC (aware arithmetic in the zone would be wall-clock time);
+            # the local hour starts minute:second before t (whole-hour offsets here).
+            local = t.astimezone(zone)
+            cycle = t - dt.timedelta(minutes=local.minute, seconds=local.second)
+            cut = min(stop, cycle + dt.timedelta(hours=1))
+            seconds[(row["phone"], cycle)] += int((cut - t).total_seconds())
+            t = cut
+    expected = sorted(
+        (cycle, phone, n, (rate[phone] * n / 3600).quantize(Decimal("1e-8"), ROUND_HALF_UP))
+        for (phone, cycle), n in seconds.items())
+    got = sorted((_when(r["cycle_start"]), r["phone"], int(r["seconds"]), Decimal(r["amount"]))
+                 for r in tables["usage.csv"])
+    assert got == expected
 
 
 def test_summary_cost_is_orders_minus_refunds_plus_all_lines(written):
