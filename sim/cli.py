@@ -71,6 +71,7 @@ def _check_out(out: Path) -> Path:
 
     Result.write replaces the folder as a whole, so it must be new, or hold only outputs.
     """
+    from sim.plots import FIGURE_FILES
     from sim.result import OUTPUT_FILES
 
     target = out.resolve()
@@ -81,7 +82,9 @@ def _check_out(out: Path) -> Path:
     if target.exists() and not target.is_dir():
         raise click.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     if target.is_dir():
-        others = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
+        # Figures drawn into the folder (run --plot, plot) are outputs too.
+        others = sorted(p.name for p in target.iterdir()
+                        if p.name not in OUTPUT_FILES and p.name not in FIGURE_FILES)
         if others:
             raise click.BadParameter(
                 f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
@@ -122,7 +125,9 @@ def cli() -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder for the outputs (default: results/<scenario name>).")
-def run(scenario: Path, out: Path | None) -> None:
+@click.option("--plot", "draw", is_flag=True,
+              help="Also draw the figures (PNG and SVG) into the outputs folder.")
+def run(scenario: Path, out: Path | None, draw: bool) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
     loaded = _load(scenario)
     out_dir = out if out is not None else Path("results") / loaded.name
@@ -137,6 +142,28 @@ def run(scenario: Path, out: Path | None) -> None:
                    f"{exc.strerror or exc}", err=True)
         raise click.exceptions.Exit(EXIT_INTERNAL) from None
     click.echo(_summary_table(result.summary, out_dir))
+    if draw:
+        _plot(target, None, shown=out_dir)
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for the figures (default: RESULTS_DIR).")
+def plot(results_dir: Path, out: Path | None) -> None:
+    """Draw the figures of a results folder: timeline, money, compare, break-even."""
+    _plot(results_dir, out, shown=out if out is not None else results_dir)
+
+
+def _plot(folder: Path, out: Path | None, shown: Path) -> None:
+    from sim.plots import plot_results  # matplotlib loads only when figures are asked for
+
+    try:
+        written = plot_results(folder, out)
+    except FileNotFoundError as exc:
+        click.echo(f"{PROG}: {exc}", err=True)
+        raise click.exceptions.Exit(EXIT_INVALID) from None
+    click.echo(f"figures             {shown}: {', '.join(p.name for p in written)}")
 
 
 @cli.command()

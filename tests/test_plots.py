@@ -228,3 +228,43 @@ def test_import_sim_does_not_load_matplotlib():
     code = ("import sys, sim, sim.plots, sim.cli; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# --- command line ----------------------------------------------------------------------------
+def test_cli_plot_writes_the_figures_of_a_results_folder(quickstart, tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    result = CliRunner().invoke(cli, ["plot", str(quickstart), "--out", str(tmp_path / "f")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "f").iterdir()} == RUN_FIGURES
+    assert result.output.startswith(f"figures             {tmp_path / 'f'}: timeline.png")
+
+
+def test_cli_plot_without_outputs_is_invalid_input(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    result = CliRunner().invoke(cli, ["plot", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "nothing to plot" in result.stderr
+    assert CliRunner().invoke(cli, ["plot", str(tmp_path / "missing")]).exit_code == 2
+
+
+def test_cli_run_plot_draws_into_the_outputs_folder_and_can_run_again(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+    from sim.result import OUTPUT_FILES
+
+    out = tmp_path / "q"
+    args = ["run", str(SCENARIOS / "quickstart.yaml"), "--out", str(out), "--plot"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert {p.name for p in out.iterdir()} == set(OUTPUT_FILES) | RUN_FIGURES
+    # The figures count as outputs: the folder may be replaced by the next run.
+    again = CliRunner().invoke(cli, args[:-1])
+    assert again.exit_code == 0, again.output
+    assert {p.name for p in out.iterdir()} == set(OUTPUT_FILES)
