@@ -117,10 +117,12 @@ class Run:
                 return
             yield At(self.env, due, events.SETTLEMENT)
             amount_e8 = self.meter.settle(a, b)
-            if amount_e8:
-                amount = from_e8(amount_e8)
-                if label == "monthly":  # §7.3: a monthly statement is rounded to cents
-                    amount = cents(amount)
+            amount = from_e8(amount_e8)
+            if label == "monthly":  # §7.3: a monthly statement is rounded to cents
+                amount = cents(amount)
+            # A statement that rounds to 0.00 moves no money: no ledger row (the ledger is
+            # one row per money movement), and no deduction to put phones into Arrears.
+            if amount:
                 self.account.settle(due, amount, (a, b - 1),
                                     f"{label} bill run {self.clock.wall(a)} to "
                                     f"{self.clock.wall(b)} ({fmt(amount)})")
