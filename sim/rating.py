@@ -39,47 +39,83 @@ def bill_lines(intervals: dict[int, list[tuple[int, int]]], rates: dict[int, int
     of one phone in the same cycle are summed before rounding (one line per phone-hour).
     Rows come out ordered by cycle, then phone.
     """
-    keys, starts, ends = [], [], []
-    for key, spans in intervals.items():
-        for s, e in spans:
-            keys.append(key)
-            starts.append(s)
-            ends.append(e)
-    if not keys:
-        empty = np.zeros(0, dtype=np.int64)
-        return BillLines(empty, empty.copy(), empty.copy(), empty.copy())
-    key = np.asarray(keys, dtype=np.int64)
-    s = np.asarray(starts, dtype=np.int64)
-    e = np.asarray(ends, dtype=np.int64)
-    order = np.lexsort((s, key))
-    key, s, e = key[order], s[order], e[order]
-    first = np.asarray([cycle_start(int(t)) for t in s], dtype=np.int64)
-    n = (e - 1 - first) // HOUR + 1
-    rep = np.repeat(np.arange(len(key)), n)
-    offset = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
-    c0 = first[rep] + HOUR * offset
-    sec = np.minimum(e[rep], c0 + HOUR) - np.maximum(s[rep], c0)
-    k = key[rep]
-    # Merge pieces of the same phone in the same cycle (sorted by phone, then time).
-    new = np.ones(len(k), dtype=bool)
-    new[1:] = (k[1:] != k[:-1]) | (c0[1:] != c0[:-1])
-    idx = np.flatnonzero(new)
-    sec = np.add.reduceat(sec, idx)
-    k, c0 = k[idx], c0[idx]
-    keep = sec > 0
-    k, c0, sec = k[keep], c0[keep], sec[keep]
-    rate_of = np.zeros(int(k.max()) + 1 if len(k) else 1, dtype=object)
+    spans = Spans.of(intervals, cycle_start)
+    rate_of = rate_table(rates, int(spans.key.max()) + 1 if len(spans) else 0)
+    return cycle_lines(spans, rate_of, -(2**62), 2**62)
+
+
+@dataclass(slots=True)
+class Spans:
+    """Billable intervals as columns, sorted by (phone, start), with their cycle ranges.
+
+    Interval i covers cycles `first[i] + 3600 * m` for 0 <= m < `count[i]`.
+    """
+
+    key: np.ndarray  # int64 phone key
+    start: np.ndarray  # int64 epoch seconds
+    end: np.ndarray  # int64 epoch seconds, > start
+    first: np.ndarray  # int64 start of the cycle holding `start`
+    count: np.ndarray  # int64 number of cycles the interval touches
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    @classmethod
+    def of(cls, intervals: dict[int, list[tuple[int, int]]], cycle_start) -> Spans:
+        keys = [key for key, spans in intervals.items() for _ in spans]
+        bounds = [span for spans in intervals.values() for span in spans]
+        key = np.asarray(keys, dtype=np.int64)
+        se = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+        s, e = se[:, 0], se[:, 1]
+        order = np.lexsort((s, key))
+        key, s, e = key[order], s[order], e[order]
+        first = np.asarray([cycle_start(t) for t in s.tolist()], dtype=np.int64)
+        return cls(key, s, e, first, (e - 1 - first) // HOUR + 1)
+
+
+def rate_table(rates: dict[int, int], size: int) -> np.ndarray:
+    """Rates by phone key: int64 when every amount fits, else exact Python integers."""
+    safe = max(rates.values(), default=0) <= _INT64_SAFE_RATE
+    table = np.zeros(max(size, max(rates, default=-1) + 1), dtype=np.int64 if safe else object)
     for phone_key, rate in rates.items():
-        if phone_key < len(rate_of):
-            rate_of[phone_key] = rate
-    max_rate = max(rates.values(), default=0)
-    if max_rate <= _INT64_SAFE_RATE:
-        rate = rate_of[k].astype(np.int64)
-        amount = (2 * rate * sec + HOUR) // (2 * HOUR)
-    else:  # exact Python integers for extreme prices
-        amount = np.array([(2 * int(r) * int(x) + HOUR) // (2 * HOUR)
-                           for r, x in zip(rate_of[k], sec)], dtype=object)
-    order = np.lexsort((k, c0))
+        table[phone_key] = rate
+    return table
+
+
+def cycle_lines(spans: Spans, rate_of: np.ndarray, lo: int, hi: int) -> BillLines:
+    """The bill lines of the cycles starting in [lo, hi), ordered by cycle, then phone."""
+    # Per interval, the cycle numbers m inside [lo, hi): ceil((lo - first) / HOUR) onwards.
+    m_lo = np.maximum(0, -((spans.first - lo) // HOUR))
+    m_hi = np.minimum(spans.count, -((spans.first - hi) // HOUR))
+    n = m_hi - m_lo
+    sel = np.flatnonzero(n > 0)
+    n = n[sel]
+    total = int(n.sum())
+    if total == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return BillLines(empty, empty.copy(), empty.copy(), empty.astype(rate_of.dtype))
+    rep = np.repeat(sel, n)
+    m = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n - m_lo[sel], n)
+    c0 = spans.first[rep] + HOUR * m
+    sec = np.minimum(spans.end[rep], c0 + HOUR) - np.maximum(spans.start[rep], c0)
+    k = spans.key[rep]
+    del rep, m
+    # Pieces of one phone in one cycle (two intervals meeting there) are adjacent: merge
+    # them before rounding, one line per phone-hour.
+    same = (k[1:] == k[:-1]) & (c0[1:] == c0[:-1])
+    if same.any():
+        idx = np.flatnonzero(np.concatenate(([True], ~same)))
+        sec = np.add.reduceat(sec, idx)
+        k, c0 = k[idx], c0[idx]
+    amount = (2 * rate_of[k] * sec + HOUR) // (2 * HOUR)
+    # Rows are by phone, then cycle: a stable sort on the cycle gives cycle, then phone.
+    hour = c0 - int(c0.min())
+    if not np.any(hour % HOUR):
+        hour //= HOUR
+        small = hour.max() < 2**16  # numpy radix-sorts 16-bit keys
+        order = np.argsort(hour.astype(np.uint16) if small else hour, kind="stable")
+    else:  # cycles on several grids (an offset change by a non-whole hour)
+        order = np.lexsort((k, c0))
     return BillLines(k[order], c0[order], sec[order], amount[order])
 
 

@@ -7,7 +7,6 @@ lazily, once, when first asked for.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -21,15 +20,17 @@ import numpy as np
 import pandas as pd
 
 from .clock import Clock
-from .money import fmt, fmt_e8, from_e8
+from .money import fmt, from_e8
+from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_usage
 from .rating import HOUR, BillLines
 from .records import LedgerRow, NoteRow, StateRow
+from .usage import NOT_SETTLED, Usage
 
 OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "summary.json")
+PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
 
 LEDGER_COLUMNS = ["time", "phone", "kind", "amount", "paid_from", "balance_after",
                   "period_start", "period_end", "detail"]
-USAGE_COLUMNS = ["phone", "cycle_start", "cycle_end", "seconds", "amount", "settled_at"]
 STATE_COLUMNS = ["phone", "billing", "state", "start", "end"]
 NOTE_COLUMNS = ["time", "phone", "kind", "days_before", "detail"]
 
@@ -51,14 +52,13 @@ class Result:
 
     def __init__(self, *, name: str, currency: str, clock: Clock, start: int, end: int,
                  final_balance: Decimal, ledger: list[LedgerRow], states: list[StateRow],
-                 notes: list[NoteRow], lines: BillLines, settled_at: np.ndarray,
-                 phones: list[PhoneOutcome], refused: int):
+                 notes: list[NoteRow], usage: Usage, phones: list[PhoneOutcome],
+                 refused: int):
         self.name, self.currency, self.clock = name, currency, clock
         self.start, self.end = start, end
         self.final_balance = final_balance
         self.ledger_rows, self.state_rows, self.note_rows = ledger, states, notes
-        self.lines = lines
-        self.settled_at_array = settled_at  # int64 epoch, -1 where not settled in the window
+        self.usage_lines = usage  # the bill lines, made in blocks when they are needed
         self.phones = phones
         self.refused = refused
         self.summary = self._summary()
@@ -70,12 +70,9 @@ class Result:
         for row in self.ledger_rows:
             if row.phone:
                 costs[row.phone] -= row.amount
-        if len(self.lines):
-            totals = np.zeros(len(self.phones), dtype=object)
-            np.add.at(totals, self.lines.phone, self.lines.amount_e8.astype(object))
-            for i, phone in enumerate(self.phones):
-                if totals[i]:
-                    costs[phone.id] += from_e8(int(totals[i]))
+        totals = self.usage_lines.per_phone_e8
+        for i in np.flatnonzero(totals).tolist():
+            costs[self.phones[i].id] += from_e8(int(totals[i]))
         return costs
 
     def _summary(self) -> dict:
@@ -103,6 +100,17 @@ class Result:
             "refused_operations": self.refused,
         }
 
+    # --- bill lines (all of them in memory: only when asked) ----------------------------
+    @cached_property
+    def lines(self) -> BillLines:
+        """Every bill line as columns, ordered by cycle, then phone."""
+        return self.usage_lines.lines()
+
+    @cached_property
+    def settled_at_array(self) -> np.ndarray:
+        """Per line, its settlement instant (int64 epoch), NOT_SETTLED if not in the window."""
+        return self.usage_lines.settled_for(self.lines.cycle_start)
+
     # --- DataFrames (exact: Decimal money, tz-aware times) ------------------------------
     def _times(self, values) -> pd.Series:
         series = pd.Series(values, dtype="Int64")
@@ -128,13 +136,17 @@ class Result:
         lines = self.lines
         ids = np.array([p.id for p in self.phones] or [""], dtype=object)
         settled = self.settled_at_array
+        done = settled != NOT_SETTLED
+        # Few distinct amounts: one Decimal each, shared by the lines (Decimals are immutable).
+        distinct, which = np.unique(lines.amount_e8, return_inverse=True)
+        amounts = np.array([from_e8(int(a)) for a in distinct] + [None], dtype=object)[:-1]
         return pd.DataFrame({
             "phone": pd.Series(ids[lines.phone] if len(lines) else [], dtype=object),
             "cycle_start": self._times(lines.cycle_start),
             "cycle_end": self._times(lines.cycle_start + HOUR),
             "seconds": pd.Series(lines.seconds, dtype="int64"),
-            "amount": pd.Series([from_e8(int(a)) for a in lines.amount_e8], dtype=object),
-            "settled_at": self._times(np.where(settled >= 0, settled, 0)).where(settled >= 0),
+            "amount": pd.Series(amounts[which.reshape(-1)], dtype=object),
+            "settled_at": self._times(np.where(done, settled, 0)).where(done),
         }, columns=USAGE_COLUMNS)
 
     @cached_property
@@ -160,13 +172,18 @@ class Result:
         }, columns=NOTE_COLUMNS)
 
     # --- files -------------------------------------------------------------------------
-    def write(self, out: str | os.PathLike) -> Path:
-        """Write the five outputs into `out`, atomically: a failed write leaves nothing."""
+    def write(self, out: str | os.PathLike, format: str = "csv") -> Path:
+        """Write the five outputs into `out`, atomically: a failed write leaves nothing.
+
+        `format="parquet"` writes the four tables as `.parquet` (same columns and text).
+        """
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
-            self._write_files(tmp)
+            self._write_files(tmp, format)
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)
@@ -175,47 +192,23 @@ class Result:
             raise
         return out
 
-    def _write_files(self, folder: Path) -> None:
+    def _write_files(self, folder: Path, ext: str) -> None:
         iso = self.clock.iso
 
         def opt(t):
             return "" if t is None else iso(t)
 
-        _write_csv(folder / "ledger.csv", LEDGER_COLUMNS, (
+        write_rows(folder / f"ledger.{ext}", LEDGER_COLUMNS, [
             (iso(r.time), r.phone, r.kind, fmt(r.amount), r.paid_from, fmt(r.balance_after),
-             opt(r.period_start), opt(r.period_end), r.detail) for r in self.ledger_rows))
-        _write_csv(folder / "states.csv", STATE_COLUMNS, (
-            (r.phone, r.billing, r.state, iso(r.start), opt(r.end)) for r in self.state_rows))
-        _write_csv(folder / "notifications.csv", NOTE_COLUMNS, (
+             opt(r.period_start), opt(r.period_end), r.detail) for r in self.ledger_rows], ext)
+        write_rows(folder / f"states.{ext}", STATE_COLUMNS, [
+            (r.phone, r.billing, r.state, iso(r.start), opt(r.end)) for r in self.state_rows],
+            ext)
+        write_rows(folder / f"notifications.{ext}", NOTE_COLUMNS, [
             (iso(r.time), r.phone, r.kind, "" if r.days_before is None else r.days_before,
-             r.detail) for r in self.note_rows))
-        self._write_usage(folder / "usage.csv")
+             r.detail) for r in self.note_rows], ext, int_columns=("days_before",))
+        write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
+                    iso, ext)
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
             json.dump(self.summary, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
-
-    def _write_usage(self, path: Path) -> None:
-        lines = self.lines
-        ids = [p.id for p in self.phones]
-        stamp: dict[int, str] = {}  # few distinct instants: format each once
-
-        def iso(t: int) -> str:
-            text = stamp.get(t)
-            if text is None:
-                text = stamp[t] = self.clock.iso(t)
-            return text
-
-        rows = (
-            (ids[k], iso(c), iso(c + HOUR), s, fmt_e8(a), iso(d) if d >= 0 else "")
-            for k, c, s, a, d in zip(lines.phone.tolist(), lines.cycle_start.tolist(),
-                                     lines.seconds.tolist(), lines.amount_e8.tolist(),
-                                     self.settled_at_array.tolist())
-        )
-        _write_csv(path, USAGE_COLUMNS, rows)
-
-
-def _write_csv(path: Path, header: list[str], rows) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)

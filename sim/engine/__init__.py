@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..rating import bill_lines
 from ..result import PhoneOutcome, Result
 from ..scenario.generate import expand
 from ..scenario.models import Scenario
+from ..usage import Usage
 from .phone import PPU
 from .run import Run
 
@@ -25,13 +23,8 @@ def simulate(scenario: Scenario, replication: int = 0) -> Result:
 
 
 def _result(run: Run) -> Result:
-    lines = bill_lines(run.meter.closed_intervals(run.end), run.meter.rate,
-                       run.clock.hour_start)
-    due: dict[int, int] = {}
-    for c in np.unique(lines.cycle_start).tolist():
-        when = run.settled_at(c)
-        due[c] = -1 if when is None else when
-    settled = np.array([due[c] for c in lines.cycle_start.tolist()], dtype=np.int64)
+    usage = Usage(run.meter.closed_intervals(run.end), run.meter.rate, len(run.phones),
+                  run.clock.hour_start, run.settled_at)
     states = sorted((r for r in run.rec.states if r.end is None or r.end > r.start),
                     key=lambda r: (r.start, r.order))
     notes = sorted(run.rec.notes, key=lambda r: r.time)
@@ -43,5 +36,5 @@ def _result(run: Run) -> Result:
     ]
     return Result(name=run.scenario.name, currency=run.scenario.currency, clock=run.clock,
                   start=run.start, end=run.end, final_balance=run.account.balance,
-                  ledger=run.rec.ledger, states=states, notes=notes, lines=lines,
-                  settled_at=settled, phones=phones, refused=run.refused)
+                  ledger=run.rec.ledger, states=states, notes=notes, usage=usage,
+                  phones=phones, refused=run.refused)

@@ -1,0 +1,153 @@
+"""Output files: CSV exactly as the csv module writes it, or Parquet with the same strings.
+
+Small tables (ledger, states, notifications) go through the csv module row by row. The
+usage table can hold millions of lines, so it is written block by block with pyarrow:
+repeated strings (phone ids, cycle instants, amounts) are formatted once and indexed
+(dictionary arrays), and the CSV stays byte-identical to the csv module's output.
+Parquet keeps the CSV's text in every cell (empty text where the CSV cell is empty);
+integer columns are int64 (null where the CSV cell is empty).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from .money import fmt_e8
+from .rating import HOUR
+from .usage import NOT_SETTLED, Block, Usage
+
+FORMATS = ("csv", "parquet")
+USAGE_COLUMNS = ["phone", "cycle_start", "cycle_end", "seconds", "amount", "settled_at"]
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+USAGE_SCHEMA = pa.schema([("phone", _TEXT), ("cycle_start", _TEXT), ("cycle_end", _TEXT),
+                          ("seconds", pa.int64()), ("amount", _TEXT), ("settled_at", _TEXT)])
+# Characters that make the csv module quote a cell (delimiter, quote, line ends).
+_SPECIAL = (",", '"', "\r", "\n")
+
+
+def write_rows(path: Path, header: list[str], rows: Iterable[Sequence], fmt: str,
+               int_columns: Sequence[str] = ()) -> None:
+    """A small table: CSV through the csv module, or Parquet with the same cell text."""
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        return
+    columns = list(zip(*rows)) or [() for _ in header]
+    arrays = {
+        name: (pa.array([None if v == "" else v for v in values], type=pa.int64())
+               if name in int_columns else pa.array(values, type=pa.string()))
+        for name, values in zip(header, columns)
+    }
+    pq.write_table(pa.table(arrays), path)
+
+
+def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int], str],
+                fmt: str) -> None:
+    """The usage table, block by block: one Parquet row group, or one CSV chunk, per block."""
+    if fmt == "csv" and not _plain(ids):
+        _write_usage_csv_module(path, usage, ids, iso)
+        return
+    tables = _UsageTables(ids, iso)
+    if fmt == "parquet":
+        # No Arrow schema in the file: readers see plain string columns, not dictionaries.
+        with pq.ParquetWriter(path, USAGE_SCHEMA, store_schema=False) as writer:
+            for block in usage.blocks():
+                writer.write_table(tables.of(block, compact=True))
+            if not usage.count:
+                writer.write_table(USAGE_SCHEMA.empty_table())
+        return
+    options = pa_csv.WriteOptions(quoting_style="none", quoting_header="none", eol="\n",
+                                  batch_size=64 * 1024)
+    with pa_csv.CSVWriter(path, USAGE_SCHEMA, write_options=options) as writer:
+        for block in usage.blocks():
+            writer.write_table(tables.of(block, compact=False))
+
+
+def usage_rows(block: Block, ids: Sequence[str], iso: Callable[[int], str]):
+    """One block's rows as the csv module is given them (the reference for the fast path)."""
+    lines = block.lines
+    settled = block.settled[block.which]
+    for k, c, s, a, d in zip(lines.phone.tolist(), lines.cycle_start.tolist(),
+                             lines.seconds.tolist(), lines.amount_e8.tolist(),
+                             settled.tolist()):
+        yield ids[k], iso(c), iso(c + HOUR), s, fmt_e8(a), "" if d == NOT_SETTLED else iso(d)
+
+
+def _write_usage_csv_module(path: Path, usage: Usage, ids: Sequence[str],
+                            iso: Callable[[int], str]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(USAGE_COLUMNS)
+        for block in usage.blocks():
+            writer.writerows(usage_rows(block, ids, iso))
+
+
+def _plain(ids: Sequence[str]) -> bool:
+    """Whether no phone id needs quoting: then pyarrow's unquoted CSV is the csv module's."""
+    if any(ch in text for text in ids for ch in _SPECIAL):
+        return False
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([text] for text in ids)
+    return buffer.getvalue() == "".join(text + "\n" for text in ids)
+
+
+class _UsageTables:
+    """Arrow tables of usage blocks; each distinct string is formatted once."""
+
+    def __init__(self, ids: Sequence[str], iso: Callable[[int], str]):
+        self.ids = pa.array(ids, type=pa.string())
+        self.iso = iso
+        self._stamps: dict[int, str] = {}  # cycle ends are the next cycle's starts
+
+    def _stamp(self, t: int) -> str:
+        text = self._stamps.get(t)
+        if text is None:
+            text = self._stamps[t] = "" if t == NOT_SETTLED else self.iso(t)
+        return text
+
+    def of(self, block: Block, compact: bool) -> pa.Table:
+        lines = block.lines
+        which = pa.array(block.which)
+        cycles = block.cycles.tolist()
+
+        def per_cycle(values: list[int]) -> pa.DictionaryArray:
+            texts = pa.array([self._stamp(t) for t in values], type=pa.string())
+            return pa.DictionaryArray.from_arrays(which, texts)
+
+        phone = lines.phone.astype(np.int32)
+        ids = self.ids
+        if compact:  # only this block's ids in its dictionary (a Parquet row group)
+            present = np.zeros(len(ids), dtype=bool)
+            present[phone] = True
+            keep = np.flatnonzero(present)
+            phone = (np.cumsum(present, dtype=np.int32) - 1)[phone]
+            ids = ids.take(pa.array(keep))
+        return pa.table([
+            pa.DictionaryArray.from_arrays(pa.array(phone), ids),
+            per_cycle(cycles),
+            per_cycle([c + HOUR for c in cycles]),
+            pa.array(lines.seconds, type=pa.int64()),
+            _amounts(lines.amount_e8),
+            per_cycle(block.settled.tolist()),
+        ], schema=USAGE_SCHEMA)
+
+
+def _amounts(amount_e8: np.ndarray) -> pa.DictionaryArray:
+    """Amount strings with 8 decimals; few distinct values, each formatted once."""
+    if amount_e8.dtype == object:  # exact Python integers (extreme prices)
+        encoded = pc.dictionary_encode(pa.array([fmt_e8(int(a)) for a in amount_e8]))
+        return encoded.cast(_TEXT)
+    encoded = pc.dictionary_encode(pa.array(amount_e8))
+    texts = pa.array([fmt_e8(a) for a in encoded.dictionary.to_pylist()], type=pa.string())
+    return pa.DictionaryArray.from_arrays(encoded.indices, texts)
