@@ -32,14 +32,19 @@ def _ordered_modes(modes) -> list[str]:
 
 
 def compare_figure(table: pd.DataFrame, *, scenario: str = "", currency: str = "USD"):
-    """Grouped bars: cash cost of each phone under each mode, totals in their own panel."""
-    table = _numbers(table, ["cost_cash", "cost_accrued", "unusable_hours"])
+    """Grouped bars: cost of each phone under each mode, totals in their own panel.
+
+    Bars are the cost accrued in the window (what compare ranks by: a year bought on the
+    last day is not a year's cost); a black tick marks the cash paid.
+    """
+    table = _numbers(table, ["cost_cash", "cost_accrued", "unusable_hours",
+                             "refused_operations"])
     modes = _ordered_modes(table["mode"])
     total = table[table["phone"] == "TOTAL"]
     phones = table[table["phone"] != "TOTAL"]
     ids = list(dict.fromkeys(phones["phone"]))
     show_phones = 0 < len(ids) <= MAX_PHONE_GROUPS
-    width = max(8.0, 3 + 0.45 * len(ids) * max(len(modes), 1)) if show_phones else 7.0
+    width = max(9.0, 3 + 0.45 * len(ids) * max(len(modes), 1)) if show_phones else 9.0
     fig = new_figure(width, 5.4)
     if show_phones:
         left, right = fig.subplots(1, 2, width_ratios=[max(len(ids), 1), 1.4])
@@ -48,8 +53,9 @@ def compare_figure(table: pd.DataFrame, *, scenario: str = "", currency: str = "
         left.set_xlabel("Phone")
     else:
         right = fig.subplots()
-    totals = total if len(total) else phones.groupby("mode", as_index=False)[
-        ["cost_cash", "cost_accrued"]].sum().assign(phone="TOTAL")
+    money = [c for c in ("cost_cash", "cost_accrued") if c in table]
+    totals = total if len(total) else phones.groupby("mode", as_index=False)[money].sum() \
+        .assign(phone="TOTAL")
     _grouped_bars(right, totals, ["TOTAL"], modes, currency)
     right.set_title("All phones" + ("" if show_phones else f" ({len(ids)} phones)"), loc="left")
     name = f"{scenario}: " if scenario else ""
@@ -66,8 +72,16 @@ def _flags(rows: pd.DataFrame, column: str, test) -> np.ndarray:
     return np.array(test(rows[column]), dtype=bool)
 
 
+def _columns(table: pd.DataFrame) -> tuple[str, str]:
+    """(bar height, tick) columns: accrued bars with cash ticks, or cash alone."""
+    if "cost_accrued" in table:
+        return "cost_accrued", "cost_cash"
+    return "cost_cash", ""
+
+
 def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
                   currency: str) -> None:
+    height, tick = _columns(table)
     width = 0.8 / max(len(modes), 1)
     index = {g: i for i, g in enumerate(groups)}
     for k, mode in enumerate(modes):
@@ -79,19 +93,27 @@ def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
         best = _flags(rows, "is_best", lambda c: c.astype(str).str.lower() == "true")
         never = _flags(rows, "final_state", lambda c: c.isna() | c.astype(str).isin(["", "None"]))
         never = never & (rows["phone"] != "TOTAL").to_numpy()
-        bars = ax.bar(x, rows["cost_cash"], width=width * 0.95, color=mode_color(mode, k),
+        ax.bar(x, rows[height], width=width * 0.95, color=mode_color(mode, k),
                       hatch=[UNUSABLE_HATCH if u else None for u in unusable],
                       edgecolor=HATCH_EDGE, linewidth=0)
+        refused = rows["refused_operations"].fillna(0).astype(int) \
+            if "refused_operations" in rows else [0] * len(rows)
         labels = ["not bought" if n else ("★ " if b else "") + f"{v:,.2f}"
-                  for n, b, v in zip(never, best, rows["cost_cash"])]
-        # Upright labels only fit on a few wide bars.
-        ax.bar_label(bars, labels=labels, fontsize=7.5, padding=2,
-                     rotation=90 if len(groups) * len(modes) > 6 else 0)
-        if "cost_accrued" in rows:
-            ax.scatter(x, rows["cost_accrued"], marker="_", s=(width * 260) ** 2 / 40,
+                  + (f"\n{r} refused" if r and not n else "")
+                  for n, b, v, r in zip(never, best, rows[height], refused)]
+        # Each label sits above its bar and its cash tick; upright only on a few wide bars.
+        tops = np.fmax(rows[height].to_numpy(dtype=float),
+                       rows[tick].to_numpy(dtype=float) if tick in rows else np.nan)
+        upright = len(groups) * len(modes) > 6
+        for xi, top, text in zip(x, np.nan_to_num(tops), labels):
+            ax.annotate(text, (xi, max(top, 0)), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7.5, rotation=90 if upright else 0)
+        if tick in rows:
+            ax.scatter(x, rows[tick], marker="_", s=(width * 260) ** 2 / 40,
                        color="#000000", linewidth=1.6, zorder=5)
     ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 8 else 0)
-    ax.set_ylabel(f"Cost ({currency})")
+    ax.set_ylabel(f"Cost {'accrued in the window ' if height == 'cost_accrued' else ''}"
+                  f"({currency})")
     ax.margins(y=0.2)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -101,12 +123,12 @@ def _compare_handles(table: pd.DataFrame, modes: list[str]) -> list:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=mode_color(m, k), label=f"{mode_label(m)} (cash cost)")
+    height, tick = _columns(table)
+    handles = [Patch(facecolor=mode_color(m, k), label=mode_label(m))
                for k, m in enumerate(modes)]
-    if "cost_accrued" in table:
+    if tick in table:
         handles.append(Line2D([], [], linestyle="none", marker="_", markersize=14,
-                              markeredgewidth=1.6, color="#000000",
-                              label="accrued in the window"))
+                              markeredgewidth=1.6, color="#000000", label="cash paid"))
     if _flags(table, "unusable_hours", lambda c: c.fillna(0) > 0).any():
         handles.append(Patch(facecolor="#FFFFFF", edgecolor=HATCH_EDGE, hatch=UNUSABLE_HATCH,
                              linewidth=0, label="unusable for a while (hatched)"))
