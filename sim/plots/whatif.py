@@ -169,7 +169,9 @@ def breakeven_figure(table: pd.DataFrame, *, title: str = "default catalog",
     n = max(len(prices), 1)
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig = new_figure(max(8.0, 4.3 * cols + 0.6), 3.3 * rows + 1.2)
+    suptitle = f"{title}: cost of a month by hours of use ({currency})"
+    # Wide enough for the title too (about 0.11 inch a character at the title size).
+    fig = new_figure(max(8.0, 4.3 * cols + 0.6, 0.11 * len(suptitle)), 3.3 * rows + 1.2)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     for k, (ax, spec) in enumerate(zip(axes, prices.itertuples(index=False))):
         _breakeven_panel(ax, spec, currency)
@@ -180,7 +182,7 @@ def breakeven_figure(table: pd.DataFrame, *, title: str = "default catalog",
             ax.set_xlabel("Hours of use per month")
     for ax in axes[len(prices):]:
         ax.set_visible(False)
-    fig.suptitle(f"{title}: monthly cost against hours of use per month ({currency})")
+    fig.suptitle(suptitle)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
     return fig
@@ -203,7 +205,7 @@ def _breakeven_panel(ax, spec, currency: str) -> None:
                     linestyle="none", label="break-even (hours per month)"
                     if mode == "monthly" else None)
             ax.axvline(h, color=mode_color(mode), linewidth=0.8, linestyle=":")
-            ax.annotate(f"{h:,.0f} h", (h, price), xytext=(-4, 6), textcoords="offset points",
+            ax.annotate(f"{h:,.1f}".rstrip("0").rstrip(".") + " h", (h, price), xytext=(-4, 6), textcoords="offset points",
                         ha="right", fontsize=8, color="#000000")
     months = spec.yearly / spec.monthly if spec.monthly else np.nan
     ax.set_title(f"{spec.spec}: {spec.monthly:,.2f}/mo, {spec.yearly:,.2f}/yr, "
