@@ -22,6 +22,10 @@ class Clock:
     def __init__(self, zone: str):
         self.zone_name = zone
         self.zone = ZoneInfo(zone)
+        # Calendar results by their inputs: a fleet asks for the same few dates again and
+        # again (expiries, alert and retry times), and zone conversions dominate a run.
+        self._at: dict[tuple[dt.date, dt.time], int] = {}
+        self._months: dict[tuple[dt.date, int, int], dt.date] = {}
 
     # --- conversions -------------------------------------------------------------------
     def epoch(self, wall: dt.datetime) -> int:
@@ -48,7 +52,11 @@ class Clock:
 
     def at_time(self, day: dt.date, time: dt.time) -> int:
         """Epoch seconds of a time of day on a local date."""
-        return self.epoch(dt.datetime.combine(day, time))
+        key = (day, time)
+        t = self._at.get(key)
+        if t is None:
+            t = self._at[key] = self.epoch(dt.datetime.combine(day, time))
+        return t
 
     def midnight(self, day: dt.date) -> int:
         """Epoch seconds of 00:00:00 on a local date."""
@@ -58,13 +66,16 @@ class Clock:
         return self.local(t).date()
 
     # --- calendar rules ----------------------------------------------------------------
-    @staticmethod
-    def add_months(day: dt.date, months: int, anchor: int) -> dt.date:
+    def add_months(self, day: dt.date, months: int, anchor: int) -> dt.date:
         """`day` plus `months`, landing on `anchor` clamped to the month's length.
 
         billing-rules §3: bought Jan 31 -> Feb 28/29 -> Mar 31 (relativedelta clamps `day`).
         """
-        return day + relativedelta(months=months, day=anchor)
+        key = (day, months, anchor)
+        date = self._months.get(key)
+        if date is None:
+            date = self._months[key] = day + relativedelta(months=months, day=anchor)
+        return date
 
     @staticmethod
     def align(day: dt.date, align_day: int | str) -> dt.date:
