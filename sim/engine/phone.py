@@ -1,9 +1,13 @@
 """One phone through its whole lifecycle: a SimPy process for its timers, plus operations.
 
 The process sleeps until the next lifecycle instant (expiry or conversion, freeze,
-release, end of provisioning) and is interrupted whenever an operation moves that instant.
+release, end of provisioning). An operation that moves that instant earlier interrupts it;
+one that moves it later lets it wake at the old instant, find nothing due and sleep on
+(cheaper than an interrupt, and renewals only ever move it later).
 Expiry alerts and auto-renewal attempts are one-shot events stamped with a generation
-number, so a renewal or an unsubscription cancels them by bumping the number.
+number, so a renewal or an unsubscription cancels them by bumping the number; a period's
+alerts are scheduled one at a time, each by the one before, so a renewal leaves at most
+one stale alert behind instead of all of them.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class Phone:
         self.frozen_since: int | None = None
         self.proc: simpy.Process | None = None
         self._replanning = False
+        self._waking_at: int | None = None  # the instant the lifecycle process sleeps until
 
     # --- the lifecycle process ---------------------------------------------------------
     def lifecycle(self, rank: int):
@@ -89,13 +94,14 @@ class Phone:
         yield At(self.env, self.opened_at, rank)
         self.run.attempt(self, "purchase" if self.billing != PPU else "create", self._open)
         while self.state is not None and self.state not in TERMINAL:
-            deadline = self._next_deadline()
+            deadline = self._waking_at = self._next_deadline()
             try:
                 if deadline is None:
                     yield self.env.event()  # nothing timed: wait for a replan
                 else:
                     yield At(self.env, deadline, events.LIFECYCLE + self.index)
-                    self._on_deadline()
+                    if self._next_deadline() == deadline:  # not moved later meanwhile
+                        self._on_deadline()
             except simpy.Interrupt:
                 self._replanning = False
 
@@ -106,6 +112,11 @@ class Phone:
             return
         if self.env.active_process is proc:
             return  # it recomputes by itself after the current step
+        if self.state in TERMINAL:
+            return  # nothing is timed any more: let it sleep, or wake and stop
+        deadline = self._next_deadline()
+        if self._waking_at is not None and deadline is not None and deadline > self._waking_at:
+            return  # it wakes first, finds nothing due and sleeps on until the new instant
         self._replanning = True
         proc.interrupt()
 
@@ -353,19 +364,27 @@ class Phone:
     def _schedule_alerts(self, now: int) -> None:
         """Alerts for the current expiry; those already past when scheduled are skipped."""
         self.alert_gen += 1
-        gen = self.alert_gen
-        for days in ALERT_DAYS[self.unit]:
+        self._next_alert(self.alert_gen, ALERT_DAYS[self.unit], now)
+
+    def _next_alert(self, gen: int, days_left: tuple[int, ...], now: int) -> None:
+        """Schedule the first of `days_left` due in [now, expiry); it schedules the rest."""
+        for i, days in enumerate(days_left):
             t = self.clock.at_time(self.expiry_date - dt.timedelta(days=days),
                                    self.policy.alert_time)
-            if now <= t < self.expires:
+            if t >= self.expires:
+                return  # alert days run down to 1: every later alert is later still
+            if now <= t:
                 At(self.env, t, events.ALERT + self.index).callbacks.append(
-                    partial(self._alert, gen, days))
+                    partial(self._alert, gen, days_left[i:]))
+                return
 
-    def _alert(self, gen: int, days: int, _event) -> None:
-        if gen != self.alert_gen or self.state not in LIVE or self.billing == PPU:
+    def _alert(self, gen: int, days_left: tuple[int, ...], _event) -> None:
+        if gen != self.alert_gen:
             return
-        self.rec.note(self.env.now, self.id, "expiry_alert", days,
-                      f"expires {self.clock.iso(self.expires)}")
+        if self.state in LIVE and self.billing != PPU:
+            self.rec.note(self.env.now, self.id, "expiry_alert", days_left[0],
+                          f"expires {self.clock.iso(self.expires)}")
+        self._next_alert(gen, days_left[1:], self.env.now)
 
     def _schedule_attempt(self, now: int) -> None:
         """Next auto-renewal attempt (§3): N days before expiry at the attempt time."""
