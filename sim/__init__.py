@@ -10,7 +10,8 @@ from .scenario import ScenarioError, load_scenario
 from .whatif.breakeven import breakeven
 from .whatif.compare import compare
 from .whatif.recommend import recommend
+from .whatif.sweep import sweep
 
-__all__ = ["load_scenario", "simulate", "Result", "ScenarioError",
+__all__ = ["load_scenario", "simulate", "Result", "ScenarioError", "sweep",
            "compare", "breakeven", "recommend"]
 __version__ = "0.1.0"

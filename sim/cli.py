@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from sim.cli_sweep import sweep_command
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.models import Scenario
 
@@ -259,6 +260,9 @@ def recommend(scenario: Path, out: Path | None) -> None:
     recommendation.write(target)
     click.echo(recommendation.report())
     click.echo(f"outputs: {target / 'recommend.csv'}, {target / 'base-load.csv'}")
+
+
+cli.add_command(sweep_command)
 
 
 def main(argv: list[str] | None = None) -> None:

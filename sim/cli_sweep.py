@@ -1,0 +1,95 @@
+"""`koophone-sim sweep SWEEP.yaml`: a thin command over `sim.whatif.sweep.sweep`.
+
+Exit codes as the other commands: 0 done (failed variants are rows with an `error`, listed
+on stderr), 2 invalid sweep file or base scenario (paths on stderr, nothing written),
+1 internal error, 130 interrupted (Ctrl-C: nothing written).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+EXIT_INVALID, EXIT_INTERRUPTED = 2, 130
+MAX_LISTED_FAILURES = 20
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _invalid(exc, sweep_file: Path) -> click.exceptions.Exit:
+    """Report a bad sweep file, or a bad base scenario, with every problem's path."""
+    is_base = exc.file is not None and Path(exc.file) != sweep_file
+    what = "invalid scenario (the sweep's base)" if is_base else "invalid sweep"
+    click.echo(f"{exc.file or sweep_file}: {what} ({_plural(len(exc.problems), 'problem')})",
+               err=True)
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    return click.exceptions.Exit(EXIT_INVALID)
+
+
+def _report_failures(result) -> None:
+    """One stderr line per failed variant: its parameters and its (first) error."""
+    failed = result.summary[result.summary["failed"] > 0]
+    for _, row in failed.head(MAX_LISTED_FAILURES).iterrows():
+        params = ", ".join(f"{p}={row[p]}" for p in result.params if p in row.index)
+        total = row["replications"] + row["failed"]
+        runs = "" if row["replications"] == 0 else f" ({row['failed']} of {total} replications)"
+        click.echo(f"variant {row['variant']} failed{runs}"
+                   f"{f' [{params}]' if params else ''}: {row['error']}", err=True)
+    if len(failed) > MAX_LISTED_FAILURES:
+        click.echo(f"... and {len(failed) - MAX_LISTED_FAILURES} more failed variants "
+                   "(see the error column)", err=True)
+
+
+@click.command("sweep")
+@click.argument("sweep_file", metavar="SWEEP", type=click.Path(path_type=Path))
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes (default: one per CPU; 1 runs in this process).")
+@click.option("--dask", "dask_target", metavar="ADDRESS|local",
+              help="Run on Dask: 'local' starts a local cluster, an address connects to a "
+                   "running scheduler (its workers need koophone-sim installed).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for sweep.csv, sweep.parquet, sweep-summary.csv "
+                   "(default: results/<sweep name>).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+def sweep_command(sweep_file: Path, workers: int | None, dask_target: str | None,
+                  out: Path | None, progress: bool) -> None:
+    """Run SWEEP: a base scenario over a grid of overrides x replications, in parallel."""
+    from sim.scenario import ScenarioError
+    from sim.whatif.sweep import load_sweep, sweep
+
+    try:
+        spec = load_sweep(sweep_file)
+    except ScenarioError as exc:
+        raise _invalid(exc, sweep_file) from None
+    target = out if out is not None else Path("results") / spec.name
+    if target.exists() and not target.is_dir():
+        raise click.BadParameter(f"{target} exists and is not a folder", param_hint="--out")
+    backend = (f"dask {dask_target}" if dask_target else
+               _plural(workers, "worker") if workers else "one worker per CPU")
+    started = time.perf_counter()
+    try:
+        result = sweep(spec, workers=workers, dask=dask_target, progress=progress)
+    except ScenarioError as exc:  # the base changed under us since load_sweep
+        raise _invalid(exc, sweep_file) from None
+    except KeyboardInterrupt:
+        click.echo(f"{spec.name}: interrupted; stopped the workers, nothing written", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+    except ImportError as exc:
+        raise click.ClickException(f"--dask needs Dask: pip install 'koophone-sim[dask]' "
+                                   f"({exc})") from None
+    elapsed = time.perf_counter() - started
+    result.write(target)
+    _report_failures(result)
+    failed = int((result.summary["failed"] > 0).sum())
+    runs = len(result.table)
+    click.echo(f"{spec.name}: {_plural(spec.variants, 'variant')} x "
+               f"{_plural(spec.replications, 'replication')} = {_plural(runs, 'run')} in "
+               f"{elapsed:.1f} s ({backend}); {failed} failed")
+    click.echo(f"outputs: {target / 'sweep.csv'}, {target / 'sweep.parquet'}, "
+               f"{target / 'sweep-summary.csv'}")
