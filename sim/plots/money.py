@@ -100,7 +100,8 @@ def _cumulative(ax, run: Run, events: pd.DataFrame) -> None:
     ax.set_ylabel(f"Cumulative cost ({run.currency})")
     ax.set_title("Cumulative cost by billing mode (pay-per-use as it accrues)", loc="left")
     ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
-    ax.legend(**_SIDE_LEGEND)
+    if modes:
+        ax.legend(**_SIDE_LEGEND)
 
 
 def _month_edges(run: Run) -> list[tuple[float, float, str]]:
@@ -124,21 +125,26 @@ def _per_month(ax, run: Run, events: pd.DataFrame) -> None:
     edges = _month_edges(run)
     starts = np.array([a for a, _, _ in edges])
     which = np.searchsorted(starts, events["month_t"].to_numpy(), side="right") - 1
-    bottom = np.zeros(len(edges))
     lefts = np.array([a + (b - a) * 0.08 for a, b, _ in edges])
     widths = np.array([(b - a) * 0.84 for a, b, _ in edges])
+    # Charges stack up from 0 and net refunds down from 0, so a refund never hides a charge.
+    up, down = np.zeros(len(edges)), np.zeros(len(edges))
     for i, mode in enumerate(_modes(events)):
         mask = (events["mode"] == mode).to_numpy() & (which >= 0)
         sums = np.bincount(which[mask], weights=events["cost"].to_numpy()[mask],
                            minlength=len(edges))
-        ax.bar(lefts, sums, width=widths, bottom=bottom, align="edge",
-               color=mode_color(mode, i), label=mode_label(mode))
-        bottom += sums
+        bottom = np.where(sums >= 0, up, down)
+        # Empty segments are left out: a zero-height bar's sticky edge would pin the y-limit.
+        drawn = sums != 0
+        ax.bar(lefts[drawn], sums[drawn], width=widths[drawn], bottom=bottom[drawn],
+               align="edge", color=mode_color(mode, i), label=mode_label(mode))
+        up += np.where(sums >= 0, sums, 0)
+        down += np.where(sums < 0, sums, 0)
     if len(edges) <= MAX_BAR_LABELS:
-        for left, width, total, (_, _, month) in zip(lefts, widths, bottom, edges):
-            if abs(total) < 0.005:
+        for left, width, top, net, (_, _, month) in zip(lefts, widths, up, up + down, edges):
+            if abs(top) < 0.005 and abs(net) < 0.005:
                 continue  # an empty month needs no "0.00"
-            ax.annotate(f"{month}: {total:,.2f}", (left + width / 2, max(total, 0)), xytext=(0, 2),
+            ax.annotate(f"{month}: {net:,.2f}", (left + width / 2, top), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=8)
     ax.set_ylabel(f"Cost per month ({run.currency})")
     ax.set_title("Cost per calendar month", loc="left")
