@@ -162,6 +162,27 @@ def test_prepaid_costs_are_drawn_under_their_mode(tmp_path):
     assert set(by_mode.index) == {"yearly", "pay_per_use"}
 
 
+def test_a_zone_with_daylight_saving_and_a_refund(tmp_path):
+    from sim.plots._style import style
+    from sim.plots.money import money_figure
+
+    data = scenario({"id": "kiosk", "spec": "pro-2c4g", "billing": "yearly", "term": 1,
+                     "at": "2023-03-20 10:00:00",
+                     "actions": [{"at": "2023-10-30 10:00:00", "do": "change_billing",
+                                  "when": "now"}]},
+                    name="berlin", timezone="Europe/Berlin", start="2023-03-01 00:00:00",
+                    end="2023-12-01 00:00:00")
+    run = load_run(simulate(load_scenario(data)).write(tmp_path / "berlin"))
+    assert run.zone_label == "Europe/Berlin"
+    events = cost_events(run)
+    refund = events[events["cost"] < 0]
+    assert list(refund["mode"]) == ["yearly"]  # refunded at the change, under its old mode
+    with style():
+        bars = money_figure(run).axes[2]
+    labels = sorted(t.get_text() for t in bars.texts)
+    assert labels[0].startswith("2023-03: 459.00") and labels[1].startswith("2023-10: -")
+
+
 # --- what-if figures -------------------------------------------------------------------------
 def _compare_table() -> pd.DataFrame:
     rows = []
