@@ -127,7 +127,7 @@ def compare(scenario: Scenario, modes: Iterable[str] = MODES, *,
         mix_result = simulate(variant(scenario, written, best))
     results["best_mix"] = mix_result
     mix_metrics = _by_phone(phone_metrics(scenario, mix_result))
-    usage = {p.id: usage_window(scenario, written, p.id) for p in scenario.phones}
+    usage = {p.id: usage_window(p, written) for p in scenario.phones}
     return Comparison(
         scenario=scenario, modes=modes,
         table=_table(scenario, modes, metrics, as_written, best, usage),

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..money import from_e8
 from ..result import Result
-from ..scenario.models import Scenario
+from ..scenario.models import Phone as PhoneConfig, Scenario
 
 UNUSABLE = frozenset({"Expired", "Frozen", "Released"})
 ORDER_KINDS = frozenset({"purchase", "renewal", "auto_renewal"})
@@ -38,9 +38,8 @@ class PhoneMetrics:
     refused_operations: int
 
 
-def usage_window(scenario: Scenario, result: Result, phone_id: str) -> tuple[int, int]:
+def usage_window(cfg: PhoneConfig, result: Result) -> tuple[int, int]:
     """[at, first delete/unsubscribe action or end of window) in epoch seconds."""
-    cfg = scenario.phone(phone_id)
     start = result.clock.epoch(cfg.at)
     stops = [result.clock.epoch(a.at) for a in cfg.actions if a.do in ENDING_ACTIONS]
     return start, min(stops, default=result.end)
@@ -75,7 +74,7 @@ def accrued_costs(result: Result) -> dict[str, Decimal]:
 
 def unusable_seconds(scenario: Scenario, result: Result) -> dict[str, int]:
     """Seconds each phone spent Expired, Frozen or Released inside its usage window."""
-    windows = {p.id: usage_window(scenario, result, p.id) for p in result.phones}
+    windows = {cfg.id: usage_window(cfg, result) for cfg in scenario.phones}
     out = {p.id: 0 for p in result.phones}
     for row in result.state_rows:
         if row.state not in UNUSABLE:

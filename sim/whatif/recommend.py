@@ -140,7 +140,7 @@ def _profiles(scenario: Scenario, written: Result) -> dict[str, Profile]:
     """Per spec (in the order the file first uses it), the profile of its usage windows."""
     windows: dict[str, list[tuple[int, int, int]]] = {}
     for p in scenario.phones:
-        start, stop = usage_window(scenario, written, p.id)
+        start, stop = usage_window(p, written)
         windows.setdefault(p.spec, []).append((start, stop, p.quantity))
     return {spec: profile(spec, w) for spec, w in windows.items()}
 

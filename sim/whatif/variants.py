@@ -88,6 +88,6 @@ def with_phones(scenario: Scenario, phones: list[dict[str, Any]]) -> Scenario:
 
 def variant(scenario: Scenario, written: Result, mode_of: Mapping[str, str]) -> Scenario:
     """`scenario` with each phone's usage re-expressed in `mode_of[phone id]`."""
-    phones = [phone_as(cfg, mode_of[cfg.id], written, usage_window(scenario, written, cfg.id))
+    phones = [phone_as(cfg, mode_of[cfg.id], written, usage_window(cfg, written))
               for cfg in scenario.phones]
     return with_phones(scenario, phones)
