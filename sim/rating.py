@@ -94,12 +94,16 @@ def cycle_lines(spans: Spans, rate_of: np.ndarray, lo: int, hi: int) -> BillLine
     if total == 0:
         empty = np.zeros(0, dtype=np.int64)
         return BillLines(empty, empty.copy(), empty.copy(), empty.astype(rate_of.dtype))
-    rep = np.repeat(sel, n)
-    m = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n - m_lo[sel], n)
-    c0 = spans.first[rep] + HOUR * m
-    sec = np.minimum(spans.end[rep], c0 + HOUR) - np.maximum(spans.start[rep], c0)
-    k = spans.key[rep]
-    del rep, m
+    start = spans.first[sel] + HOUR * m_lo[sel]  # first cycle of each interval in [lo, hi)
+    base = int(start.min())
+    hour = start - base
+    if not np.any(hour % HOUR) and (hour.max() // HOUR + 1) * len(sel) <= _dense(total):
+        i, c0 = _by_grid(sel, hour // HOUR, n, base)
+    else:
+        i, c0 = _by_sort(spans, sel, m_lo[sel], n, total)
+    k = spans.key[i]
+    sec = np.minimum(spans.end[i], c0 + HOUR) - np.maximum(spans.start[i], c0)
+    del i
     # Pieces of one phone in one cycle (two intervals meeting there) are adjacent: merge
     # them before rounding, one line per phone-hour.
     same = (k[1:] == k[:-1]) & (c0[1:] == c0[:-1])
@@ -107,16 +111,45 @@ def cycle_lines(spans: Spans, rate_of: np.ndarray, lo: int, hi: int) -> BillLine
         idx = np.flatnonzero(np.concatenate(([True], ~same)))
         sec = np.add.reduceat(sec, idx)
         k, c0 = k[idx], c0[idx]
-    amount = (2 * rate_of[k] * sec + HOUR) // (2 * HOUR)
-    # Rows are by phone, then cycle: a stable sort on the cycle gives cycle, then phone.
+    amount = rate_of[k]  # a full hour costs exactly the rate; round only the partial hours
+    part = np.flatnonzero(sec != HOUR)
+    amount[part] = (2 * amount[part] * sec[part] + HOUR) // (2 * HOUR)
+    return BillLines(k, c0, sec, amount)
+
+
+def _dense(lines: int) -> int:
+    """Most cells an hours x intervals grid may have for `lines` lines (time and memory)."""
+    return min(4 * lines + 4096, 2**26)
+
+
+def _by_grid(sel: np.ndarray, first_hour: np.ndarray, n: np.ndarray,
+             base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Interval and cycle of every line, cycle-major, when all cycles share one hour grid.
+
+    A boolean grid of hours x intervals (in phone order) read row by row is already in
+    output order: no sort.
+    """
+    hours = np.arange(int((first_hour + n).max()))[:, None]
+    on = (hours >= first_hour) & (hours < first_hour + n)
+    row, col = np.nonzero(on)
+    return sel[col], base + HOUR * row
+
+
+def _by_sort(spans: Spans, sel: np.ndarray, m_lo: np.ndarray, n: np.ndarray,
+             total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Interval and cycle of every line, cycle-major: expanded by phone, then sorted."""
+    i = np.repeat(sel, n)
+    m = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n - m_lo, n)
+    c0 = spans.first[i] + HOUR * m
     hour = c0 - int(c0.min())
     if not np.any(hour % HOUR):
+        # Stable on the hour keeps phone order within a cycle; numpy radix-sorts 16 bits.
         hour //= HOUR
-        small = hour.max() < 2**16  # numpy radix-sorts 16-bit keys
-        order = np.argsort(hour.astype(np.uint16) if small else hour, kind="stable")
+        order = np.argsort(hour.astype(np.uint16) if hour.max() < 2**16 else hour,
+                           kind="stable")
     else:  # cycles on several grids (an offset change by a non-whole hour)
-        order = np.lexsort((k, c0))
-    return BillLines(k[order], c0[order], sec[order], amount[order])
+        order = np.lexsort((spans.start[i], spans.key[i], c0))
+    return i[order], c0[order]
 
 
 @dataclass(frozen=True, slots=True)
