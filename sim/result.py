@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .clock import Clock
+from .gcpause import collector_paused
 from .money import fmt, from_e8
-from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_usage
+from .outputs import FORMATS, USAGE_COLUMNS, remembered, write_rows, write_usage
 from .rating import HOUR, BillLines
 from .records import LedgerRow, NoteRow, StateRow
 from .usage import NOT_SETTLED, Usage
@@ -183,7 +184,8 @@ class Result:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
-            self._write_files(tmp, format)
+            with collector_paused():  # millions of short-lived rows, no cycles
+                self._write_files(tmp, format)
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)
@@ -193,20 +195,20 @@ class Result:
         return out
 
     def _write_files(self, folder: Path, ext: str) -> None:
-        iso = self.clock.iso
+        iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)
 
         def opt(t):
             return "" if t is None else iso(t)
 
-        write_rows(folder / f"ledger.{ext}", LEDGER_COLUMNS, [
+        write_rows(folder / f"ledger.{ext}", LEDGER_COLUMNS, (
             (iso(r.time), r.phone, r.kind, fmt(r.amount), r.paid_from, fmt(r.balance_after),
-             opt(r.period_start), opt(r.period_end), r.detail) for r in self.ledger_rows], ext)
-        write_rows(folder / f"states.{ext}", STATE_COLUMNS, [
-            (r.phone, r.billing, r.state, iso(r.start), opt(r.end)) for r in self.state_rows],
+             opt(r.period_start), opt(r.period_end), r.detail) for r in self.ledger_rows), ext)
+        write_rows(folder / f"states.{ext}", STATE_COLUMNS, (
+            (r.phone, r.billing, r.state, iso(r.start), opt(r.end)) for r in self.state_rows),
             ext)
-        write_rows(folder / f"notifications.{ext}", NOTE_COLUMNS, [
+        write_rows(folder / f"notifications.{ext}", NOTE_COLUMNS, (
             (iso(r.time), r.phone, r.kind, "" if r.days_before is None else r.days_before,
-             r.detail) for r in self.note_rows], ext, int_columns=("days_before",))
+             r.detail) for r in self.note_rows), ext, int_columns=("days_before",))
         write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
                     iso, ext)
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:

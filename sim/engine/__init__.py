@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..gcpause import collector_paused
 from ..result import PhoneOutcome, Result
 from ..scenario.generate import expand
 from ..scenario.models import Scenario
@@ -17,9 +18,10 @@ def simulate(scenario: Scenario, replication: int = 0) -> Result:
 
     A scenario with `generate:` is expanded first: `replication` picks its random stream.
     """
-    run = Run(expand(scenario, replication))
-    run.execute()
-    return _result(run)
+    with collector_paused():
+        run = Run(expand(scenario, replication))
+        run.execute()
+        return _result(run)
 
 
 def _result(run: Run) -> Result:
