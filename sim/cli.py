@@ -73,7 +73,7 @@ def _check_out(out: Path) -> Path:
     Result.write replaces the folder as a whole, so it must be new, or hold only outputs.
     """
     from sim.plots import FIGURE_FILES
-    from sim.result import OUTPUT_FILES
+    from sim.result import OUTPUT_FILES, PARQUET_FILES
 
     target = out.resolve()
     cwd = Path.cwd().resolve()
@@ -85,7 +85,8 @@ def _check_out(out: Path) -> Path:
     if target.is_dir():
         # Figures drawn into the folder (run --plot, plot) are outputs too.
         others = sorted(p.name for p in target.iterdir()
-                        if p.name not in OUTPUT_FILES and p.name not in FIGURE_FILES)
+                        if p.name not in OUTPUT_FILES + PARQUET_FILES
+                        and p.name not in FIGURE_FILES)
         if others:
             raise click.BadParameter(
                 f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
@@ -128,8 +129,13 @@ def cli() -> None:
               help="Folder for the outputs (default: results/<scenario name>).")
 @click.option("--plot", "draw", is_flag=True,
               help="Also draw the figures (PNG and SVG) into the outputs folder.")
-def run(scenario: Path, out: Path | None, draw: bool) -> None:
+@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]),
+              default="csv", show_default=True,
+              help="Format of the four tables (parquet: same columns and text, for large runs).")
+def run(scenario: Path, out: Path | None, draw: bool, file_format: str) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
+    if draw and file_format != "csv":
+        raise click.UsageError("--plot draws from the CSV outputs; use it with --format csv")
     loaded = _load(scenario)
     out_dir = out if out is not None else Path("results") / loaded.name
     target = _check_out(out_dir)
@@ -137,7 +143,7 @@ def run(scenario: Path, out: Path | None, draw: bool) -> None:
 
     result = simulate(loaded)
     try:
-        result.write(target)
+        result.write(target, format=file_format)
     except OSError as exc:
         click.echo(f"{PROG}: cannot write the outputs to {out_dir}: "
                    f"{exc.strerror or exc}", err=True)

@@ -209,7 +209,7 @@ def test_table_shows_a_phone_that_never_existed(scenario_file, tmp_path, workdir
             "refused_operations": 2,
         }
 
-        def write(self, out):
+        def write(self, out, format="csv"):
             Path(out).mkdir(parents=True)
             return Path(out)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from sim.money import fmt_e8, line_e8
 from sim.outputs import _write_usage_csv_module, write_usage
 from sim.usage import NOT_SETTLED, Usage
 
+ROOT = Path(__file__).resolve().parent.parent
 ZONES = ["Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
 ODD_IDS = ['a,b', 'q"x', "x\ny", "sp ace", "é-ü", " lead", "#h"]
 
@@ -98,8 +100,8 @@ def test_extreme_prices_stay_exact():
 
 
 def _fleets():
-    yield "shipped-quickstart", load_scenario("scenarios/quickstart.yaml")
-    yield "shipped-arrears", load_scenario("scenarios/arrears-recovery.yaml")
+    yield "shipped-quickstart", load_scenario(ROOT / "scenarios" / "quickstart.yaml")
+    yield "shipped-arrears", load_scenario(ROOT / "scenarios" / "arrears-recovery.yaml")
     for i, zone in enumerate(ZONES):
         data = fleet_scenario(40, 0.1, seed=i)
         data["timezone"] = zone
@@ -154,7 +156,7 @@ def test_parquet_holds_the_text_of_the_csv(tmp_path):
 
 
 def test_an_unknown_format_is_refused(tmp_path):
-    result = simulate(load_scenario("scenarios/seed-ppu-within-hour.yaml"))
+    result = simulate(load_scenario(ROOT / "scenarios" / "seed-ppu-within-hour.yaml"))
     with pytest.raises(ValueError, match="csv, parquet"):
         result.write(tmp_path / "run", format="xlsx")
     assert not (tmp_path / "run").exists()
@@ -171,3 +173,21 @@ def test_a_settlement_before_1970_is_written():
     assert settled[-1] == NOT_SETTLED
     assert result.usage["settled_at"].notna().tolist() == [True] * 4 + [False] * 2
     assert fmt_e8(int(result.lines.amount_e8[0])) == "0.05000000"
+
+
+def test_cli_run_writes_parquet_and_may_rerun_into_the_same_folder(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    scenario = str(ROOT / "scenarios" / "quickstart.yaml")
+    for fmt in ("parquet", "parquet", "csv"):
+        done = runner.invoke(cli, ["run", scenario, "--out", "out", "--format", fmt])
+        assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "ledger.csv", "notifications.csv", "states.csv", "summary.json", "usage.csv"]
+    refused = runner.invoke(cli, ["run", scenario, "--format", "parquet", "--plot"])
+    assert refused.exit_code == 2
+    assert "--plot" in refused.output
