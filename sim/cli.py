@@ -1,7 +1,8 @@
 """Command line `koophone-sim run|validate SCENARIO`: thin commands that call the library.
 
 Exit codes (interface contract): 0 success, 2 invalid input (problems on stderr, nothing
-written), 1 internal error (one line on stderr; the traceback only with KOOPHONE_DEBUG=1).
+written), 1 internal error (one line on stderr; the traceback only with KOOPHONE_DEBUG=1),
+3 `run --strict` with refused operations (outputs written), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from sim.cli_safety import EXIT_INTERRUPTED, EXIT_REFUSED, looks_like_results, refused_lines
 from sim.cli_sweep import sweep_command
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.models import Scenario
@@ -54,6 +56,11 @@ class _Guarded(click.Group):
         except ScenarioError as exc:
             _report_invalid(exc, ctx.params.get("scenario"))
             ctx.exit(EXIT_INVALID)
+        except KeyboardInterrupt:
+            # Ctrl-C: one line, exit 130; outputs are written whole or not at all.
+            click.echo(f"{PROG}: interrupted; no results folder is left half-written",
+                       err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             _report_internal(exc)
             ctx.exit(EXIT_INTERNAL)
@@ -92,6 +99,11 @@ def _check_out(out: Path) -> Path:
                 f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
                 "and would be replaced; choose a new or a previous results folder",
                 param_hint="--out")
+        if any(target.iterdir()) and not looks_like_results(target):
+            raise click.BadParameter(
+                f"{out} is not empty and does not look like koophone-sim results (no "
+                "summary.json of a run) and would be replaced; choose a new or a previous "
+                "results folder", param_hint="--out")
     return target
 
 
@@ -132,7 +144,11 @@ def cli() -> None:
 @click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]),
               default="csv", show_default=True,
               help="Format of the four tables (parquet: same columns and text, for large runs).")
-def run(scenario: Path, out: Path | None, draw: bool, file_format: str) -> None:
+@click.option("--strict", is_flag=True,
+              help="Exit 3 (after writing the outputs) if any operation was refused, "
+                   "listing them on stderr.")
+def run(scenario: Path, out: Path | None, draw: bool, file_format: str,
+        strict: bool) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
     if draw and file_format != "csv":
         raise click.UsageError("--plot draws from the CSV outputs; use it with --format csv")
@@ -151,6 +167,12 @@ def run(scenario: Path, out: Path | None, draw: bool, file_format: str) -> None:
     click.echo(_summary_table(result.summary, out_dir))
     if draw:
         _plot(target, None, shown=out_dir)
+    if strict and result.summary["refused_operations"]:
+        lines = refused_lines(result)
+        click.echo(f"{PROG}: --strict: {_plural(len(lines), 'operation')} refused "
+                   "(time, phone: reason):", err=True)
+        click.echo("\n".join(lines), err=True)
+        raise click.exceptions.Exit(EXIT_REFUSED)
 
 
 @cli.command()

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import replace_folder
 from .clock import Clock
 from .gcpause import collector_paused
 from .money import fmt, from_e8
@@ -186,9 +187,8 @@ class Result:
         try:
             with collector_paused():  # millions of short-lived rows, no cycles
                 self._write_files(tmp, format)
-            if out.exists():
-                shutil.rmtree(out)
-            tmp.rename(out)
+            # Old folder aside, new one in, Ctrl-C held back: never half of either.
+            replace_folder(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

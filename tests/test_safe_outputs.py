@@ -1,0 +1,232 @@
+"""Safe outputs: a failed or interrupted run never leaves a half-written results folder;
+--out refuses folders that are not koophone-sim results; Ctrl-C exits 130; run --strict."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import sys
+import types
+
+import pytest
+from click.testing import CliRunner
+
+import sim.result
+from sim import load_scenario, simulate
+from sim.atomic import replace_folder, sigint_deferred
+from sim.cli import cli
+
+SCENARIO = """\
+name: safe-run
+timezone: Asia/Shanghai
+start: 2023-02-01 00:00:00
+end: 2023-03-01 00:00:00
+account:
+  balance: 100.00
+phones:
+  - id: office-1
+    spec: pro-2c4g
+    billing: monthly
+    at: 2023-02-08 15:50:04
+    actions:
+      - {at: 2023-02-09 10:00:00, do: delete}       # a prepaid phone: refused
+      - {at: 2023-02-10 10:00:00, do: start}        # it is Running: refused
+  - id: dev-1
+    spec: basic-2c4g
+    billing: pay_per_use
+    at: 2023-02-08 08:45:30
+    actions:
+      - {at: 2023-02-08 08:55:30, do: delete}
+"""
+CLEAN = SCENARIO.split("    actions:\n", 1)[0] + "  - id: dev-1\n" + SCENARIO.split(
+    "  - id: dev-1\n", 1)[1]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "safe-run.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _snapshot(folder: pathlib.Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _fail_after_three_files(monkeypatch, exc: BaseException):
+    """Make the usage writer (the 4th file) fail, after ledger, states and notes exist."""
+    def broken(path, *args, **kwargs):
+        assert {p.name for p in path.parent.iterdir()} >= {"ledger.csv", "states.csv"}
+        raise exc
+    monkeypatch.setattr(sim.result, "write_usage", broken)
+
+
+# --- Result.write: all or nothing ---------------------------------------------------------
+@pytest.mark.parametrize("exc", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_writer_failing_midway_leaves_no_folder(tmp_path, monkeypatch, exc):
+    result = simulate(load_scenario(_write(tmp_path, SCENARIO)))
+    _fail_after_three_files(monkeypatch, exc)
+    with pytest.raises(type(exc)):
+        result.write(tmp_path / "out" / "run")
+    assert list((tmp_path / "out").iterdir()) == []  # no results, no hidden temp folder
+
+
+def test_a_writer_failing_midway_keeps_the_previous_results_whole(tmp_path, monkeypatch):
+    result = simulate(load_scenario(_write(tmp_path, SCENARIO)))
+    out = tmp_path / "out"
+    result.write(out)
+    before = _snapshot(out)
+    _fail_after_three_files(monkeypatch, OSError(5, "I/O error"))
+    with pytest.raises(OSError):
+        result.write(out)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scenario.yaml"]  # no temp
+
+
+def test_ctrl_c_during_the_swap_is_held_until_the_new_folder_is_in(tmp_path, monkeypatch):
+    old, new = tmp_path / "out", tmp_path / "new"
+    old.mkdir()
+    (old / "summary.json").write_text("old", encoding="utf-8")
+    new.mkdir()
+    (new / "summary.json").write_text("new", encoding="utf-8")
+    rename = pathlib.Path.rename
+
+    def rename_then_ctrl_c(self, target):  # SIGINT arrives between the two renames
+        moved = rename(self, target)
+        os.kill(os.getpid(), signal.SIGINT)
+        return moved
+
+    monkeypatch.setattr(pathlib.Path, "rename", rename_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        replace_folder(new, old)
+    assert (old / "summary.json").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_failed_rename_puts_the_previous_results_back(tmp_path, monkeypatch):
+    old, new = tmp_path / "out", tmp_path / "new"
+    old.mkdir()
+    (old / "summary.json").write_text("old", encoding="utf-8")
+    new.mkdir()
+    rename = pathlib.Path.rename
+
+    def refuse_new(self, target):
+        if self == new:
+            raise OSError(18, "Invalid cross-device link")
+        return rename(self, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", refuse_new)
+    with pytest.raises(OSError):
+        replace_folder(new, old)
+    assert (old / "summary.json").read_text(encoding="utf-8") == "old"
+
+
+def test_sigint_deferred_raises_after_the_block():
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with sigint_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("the block finished")
+    assert done == ["the block finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# --- the command line ----------------------------------------------------------------------
+def test_ctrl_c_while_simulating_exits_130_writing_nothing(scenario_file, workdir,
+                                                             monkeypatch):
+    def interrupted(scenario):
+        raise KeyboardInterrupt
+    monkeypatch.setitem(sys.modules, "sim.engine",
+                        types.SimpleNamespace(simulate=interrupted))
+    result = invoke("run", str(scenario_file))
+    assert result.exit_code == 130
+    assert result.stderr == ("koophone-sim: interrupted; no results folder is left "
+                             "half-written\n")
+    assert list(workdir.iterdir()) == []
+
+
+def test_ctrl_c_while_writing_exits_130_keeping_previous_results(scenario_file, workdir,
+                                                                   monkeypatch):
+    assert invoke("run", str(scenario_file)).exit_code == 0
+    out = workdir / "results" / "safe-run"
+    before = _snapshot(out)
+    _fail_after_three_files(monkeypatch, KeyboardInterrupt())
+    result = invoke("run", str(scenario_file))
+    assert result.exit_code == 130
+    assert len(result.stderr.splitlines()) == 1
+    assert _snapshot(out) == before
+    assert [p.name for p in (workdir / "results").iterdir()] == ["safe-run"]
+
+
+@pytest.mark.parametrize("files", [
+    {"ledger.csv": "my own ledger"},                      # output names, but not ours
+    {"summary.json": '{"total": 3}'},                     # a summary.json, not ours
+    {"summary.json": "\u00ff not json"},
+    {"notes.txt": "keep me", "summary.json": "{}"},
+])
+def test_out_refuses_a_folder_that_is_not_koophone_results(scenario_file, tmp_path, workdir,
+                                                            files):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    before = _snapshot(folder)
+    result = invoke("run", str(scenario_file), "--out", str(folder))
+    assert result.exit_code == 2
+    assert "Invalid value for --out" in result.stderr
+    assert _snapshot(folder) == before
+
+
+def test_out_accepts_an_empty_folder_and_previous_results(scenario_file, tmp_path, workdir):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    assert invoke("run", str(scenario_file), "--out", str(folder)).exit_code == 0
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"] == "safe-run"
+    assert invoke("run", str(scenario_file), "--out", str(folder)).exit_code == 0
+
+
+# --- run --strict --------------------------------------------------------------------------
+def test_strict_exits_3_after_writing_and_lists_the_refusals(scenario_file, workdir):
+    result = invoke("run", str(scenario_file), "--strict")
+    assert result.exit_code == 3
+    out = workdir / "results" / "safe-run"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["refused_operations"] == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "koophone-sim: --strict: 2 operations refused (time, phone: reason):"
+    assert lines[1].startswith("  2023-02-09T10:00:00+08:00 office-1: delete refused: ")
+    assert lines[2].startswith("  2023-02-10T10:00:00+08:00 office-1: start refused: ")
+    assert len(lines) == 3
+    assert "refused operations  2" in result.stdout  # the summary table is still printed
+
+
+def test_strict_exits_0_without_refusals(tmp_path, workdir):
+    path = _write(tmp_path, CLEAN)
+    result = invoke("run", str(path), "--strict")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_without_strict_refusals_exit_0(scenario_file, workdir):
+    assert invoke("run", str(scenario_file)).exit_code == 0
+
+
+def _write(tmp_path, text: str) -> pathlib.Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
