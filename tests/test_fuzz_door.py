@@ -1,0 +1,225 @@
+"""Fuzzing the door (CI part, well under a minute): hostile or broken scenario files never
+give a traceback or a hang. `validate` and `run` exit 0 or 2; on 2 there is a message
+and nothing is written. The long by-hand fuzzer is fuzz/fuzz_door.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from sim.cli import cli
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.yaml_io import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES
+from tests.strategies import examples, scenarios
+
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = b"""name: seed
+start: 2023-02-01 00:00:00
+end: 2023-02-03 00:00:00
+account: {balance: 10.00, topups: [{at: 2023-02-02 09:00:00, amount: 5.00}]}
+phones:
+  - {id: a, spec: pro-2c4g, billing: monthly, at: 2023-02-01 10:00:00,
+     actions: [{at: 2023-02-01 11:00:00, do: renew, term: 1, align_day: last}]}
+  - {id: b, spec: basic-2c4g, billing: pay_per_use, at: 2023-02-01 08:45:30,
+     actions: [{at: 2023-02-01 10:00:00, do: stop}]}
+"""
+
+
+def _seeds() -> list[bytes]:
+    """The shipped scenarios that load (short ones: a run must stay fast), and a minimal one."""
+    seeds = [MINIMAL]
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError:
+            continue
+        if (scenario.end - scenario.start).days <= 120 and len(scenario.phones) <= 10:
+            seeds.append(path.read_bytes())
+    return seeds
+
+
+SEEDS = _seeds()
+TOKENS = [b"\x00", b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\t", b"&a ", b"*a", b"<<: ",
+          b"!!timestamp ", b"!!bool ", b"!!int ", b"!!float ", b"!!binary ", b"!!set ",
+          b"!!python/object/apply:os.system ", b"? ", b"- ", b": ", b"{", b"[", b"'", b'"',
+          b"|\n", b"---\n", b"%YAML 1.1\n", b"9" * 5000, b"1e999999999", b".nan", b"-.inf",
+          b"0x1F", b"1_000", b"2023-02-30 00:00:00", b"24:00:00", b"\xe2\x80\xae",
+          "\U0001F600".encode(), b"x" * 20000]
+SPECIAL = [
+    b"",
+    b"\n\n# only a comment\n",
+    b"\x00" * 64,
+    b"\xef\xbb\xbf",
+    b"\xff\xfe" + "name: x\n".encode("utf-16-le"),
+    b"name: caf\xe9\n",  # Latin-1, not UTF-8
+    b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+    b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e]\n",
+    b"a: &a [*a]\n",
+    b"a: " + b"[" * 20000 + b"]" * 20000 + b"\n",
+    b"a: " + b"{b: " * 3000 + b"1" + b"}" * 3000 + b"\n",
+    b"- " * 5000 + b"x\n",
+    b"name: " + b"n" * 300_000 + b"\n",
+    b"name: x\nstart: " + b"9" * 100_000 + b"\n",
+    b"!!python/object/apply:os.system ['echo pwned']\n",
+    b"name: x\nphones: *nothing\n",
+    b"[1, 2, 3]\n",
+    b"just text\n",
+    b"name: x\n\tstart: 1\n",
+    b"name: x\nname: y\n",
+    MINIMAL.replace(b"start: 2023-02-01 00:00:00\n", b""),  # regression: no start
+    MINIMAL.replace(b"end:", b"!!timestamp end:"),          # regression: tagged key
+]
+
+
+@st.composite
+def mutated(draw) -> bytes:
+    """A seed with a few byte-level mutations: flips, inserts, deletes, cuts, tokens."""
+    buf = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(buf)))
+        op = draw(st.sampled_from(["flip", "insert", "delete", "cut", "token", "line"]))
+        if op == "flip" and buf:
+            buf[min(pos, len(buf) - 1)] ^= 1 << draw(st.integers(0, 7))
+        elif op == "insert":
+            buf[pos:pos] = draw(st.binary(min_size=1, max_size=16))
+        elif op == "delete":
+            del buf[pos:pos + draw(st.integers(1, 40))]
+        elif op == "cut":
+            del buf[pos:]
+        elif op == "token":
+            buf[pos:pos] = draw(st.sampled_from(TOKENS))
+        else:  # repeat a line: duplicate keys, list items
+            start = buf.rfind(b"\n", 0, pos) + 1
+            stop = buf.find(b"\n", pos)
+            buf[start:start] = bytes(buf[start:stop if stop >= 0 else len(buf)]) + b"\n"
+    return bytes(buf)
+
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=30)
+    | st.sampled_from(["2023-02-30 00:00:00", "last", "now", "-1", "1e999999", "NaN", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=8)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, prefix + (i,))
+
+
+@st.composite
+def structured(draw) -> bytes:
+    """A valid scenario with a few values (or keys) swapped for junk, written as YAML."""
+    doc = draw(scenarios(max_phones=2, max_days=20))
+    for _ in range(draw(st.integers(0, 3))):
+        path = draw(st.sampled_from([p for p in _paths(doc) if p]))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        if draw(st.booleans()):
+            parent[path[-1]] = draw(JUNK)
+        elif isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=8))] = parent.pop(path[-1])
+    return json.dumps(doc, default=str, ensure_ascii=draw(st.booleans())).encode("utf-8",
+                                                                                 "surrogatepass")
+
+
+def _invoke(*args: str):
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, list(args))
+    return result, time.monotonic() - started
+
+
+@settings(max_examples=examples(120))
+@given(data=st.one_of(mutated(), structured(), st.sampled_from(SPECIAL),
+                      st.binary(max_size=300)))
+def test_hostile_files_exit_0_or_2_without_traceback(data, tmp_path_factory):
+    work = tmp_path_factory.mktemp("door")
+    path = work / "case.yaml"
+    path.write_bytes(data)
+    note(f"file bytes: {data[:400]!r}")
+    out = work / "out"
+    for args in (("validate", str(path)), ("run", str(path), "--out", str(out))):
+        result, seconds = _invoke(*args)
+        text = result.stdout + result.stderr
+        assert result.exit_code in (0, 2), (args[0], result.exit_code, text[-2000:])
+        assert "Traceback" not in text and "internal error" not in text, text[-2000:]
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert seconds < 20, f"{args[0]} took {seconds:.1f} s"
+        if result.exit_code == 2:
+            assert result.stderr.strip(), "exit 2 needs a message"
+            assert not out.exists(), "nothing is written on exit 2"
+
+
+# --- the reader's limits exist and work ---------------------------------------------------
+def _problem(tmp_path: Path, data: bytes) -> str:
+    path = tmp_path / "limit.yaml"
+    path.write_bytes(data)
+    result, seconds = _invoke("validate", str(path))
+    assert result.exit_code == 2 and seconds < 10
+    return result.stderr
+
+
+def test_file_size_limit(tmp_path):
+    data = b"name: x\n" + b"#" * MAX_FILE_BYTES
+    assert "larger than 5 MB" in _problem(tmp_path, data)
+
+
+def test_alias_limit(tmp_path):
+    data = b"a: &a 1\nb: [" + b", ".join([b"*a"] * (MAX_ALIASES + 1)) + b"]\n"
+    assert f"more than {MAX_ALIASES} alias uses" in _problem(tmp_path, data)
+    ok = b"a: &a 1\nb: [" + b", ".join([b"*a"] * MAX_ALIASES) + b"]\n"
+    assert "alias uses" not in _problem(tmp_path, ok)  # invalid (no name), not refused
+
+
+def test_depth_limit(tmp_path):
+    assert f"nesting deeper than {MAX_DEPTH} levels" in _problem(
+        tmp_path, b"a: " + b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1) + b"\n")
+
+
+def test_recursive_alias_is_refused(tmp_path):
+    assert "recursive" in _problem(tmp_path, b"a: &a [*a]\n")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS semantics")
+@pytest.mark.parametrize("name", ["alias-bomb", "deep", "huge"])
+def test_bombs_stay_within_time_and_memory(tmp_path, name):
+    """In a fresh process capped at 1.5 GiB of address space and 60 s: exit 2, a message."""
+    data = {
+        "alias-bomb": SPECIAL[6],
+        "deep": b"a: " + b"[" * 200_000 + b"]" * 200_000 + b"\n",
+        "huge": b"name: " + b"x" * (MAX_FILE_BYTES - 100) + b"\n",
+    }[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(data)
+    cap = 1536 * 1024 * 1024
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)],
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit,
+                          env=env, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and proc.stderr.strip()
