@@ -8,7 +8,8 @@ with fold=0, as the contract says), months through dateutil.relativedelta.
   that second's events in the §7.1 order, then lets every billable phone accrue one
   second into the line of its local clock hour. Settlements, arrears, freezing, release.
 - `prepaid(scenario)`: a calendar walk from one event to the next: expiry dates with the
-  anchor day, expiry instants, alerts, daily auto-renewal attempts, grace and retention.
+  anchor day, expiry instants, alerts, daily auto-renewal attempts, grace and retention,
+  and unsubscription refunds computed exactly (fractions) and rounded once.
 
 Both return an `Expected` holding the rows the engine should write, as plain tuples.
 """
@@ -19,6 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -92,6 +94,12 @@ def cents(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _cents_exact(x: Fraction) -> Decimal:
+    """An exact non-negative amount rounded half-up to cents (refunds: §1, §7.2)."""
+    hundredths, rest = divmod(x * 100, 1)
+    return (Decimal(int(hundredths) + (rest >= Fraction(1, 2))) / 100).quantize(CENT)
+
+
 class _States:
     """State rows as the engine writes them: a new row only when something changes."""
 
@@ -132,10 +140,10 @@ class _Account:
         if self.alert is not None and before >= self.alert > self.balance:
             self.out.notes.append((t, "", "balance_low", None))
 
-    def credit(self, t, phone, kind, amount) -> bool:
+    def credit(self, t, phone, kind, amount, period=(None, None)) -> bool:
         """True when this credit ends arrears."""
         self.balance += amount
-        self.out.ledger.append((t, phone, kind, amount, "balance", self.balance, None, None))
+        self.out.ledger.append((t, phone, kind, amount, "balance", self.balance, *period))
         if self.arrears and self.balance >= 0:
             self.arrears = False
             self.out.notes.append((t, "", "arrears_cleared", None))
@@ -323,10 +331,11 @@ class _Prepaid:
         self.attempt = None  # next auto-renewal attempt instant
         self.alerts: list[tuple[int, int]] = []  # pending (instant, days_before)
         self.stopped = False
+        self.orders: list[list] = []  # [start, end, unit price, paid] of each order
 
 
 def prepaid(scenario: Scenario) -> Expected:
-    """The expected outputs of a yearly/monthly-only scenario without refunds."""
+    """The expected outputs of a yearly/monthly-only scenario (no change of billing mode)."""
     assert all(p.billing != "pay_per_use" for p in scenario.phones)
     cal = Calendar(scenario.timezone)
     start, end = cal.instant(scenario.start), cal.instant(scenario.end)
@@ -388,6 +397,7 @@ def prepaid(scenario: Scenario) -> Expected:
             return False
         new_expires = midnight_after(new_date)
         acct.debit(t, ph.id, kind, price, pay_with, (ph.expires, new_expires - 1))
+        ph.orders.append([ph.expires, new_expires, unit_price(ph), price])
         if align is not None:
             ph.anchor = 31 if align == "last" else align  # §7.7
         ph.expiry_date, ph.expires = new_date, new_expires
@@ -457,6 +467,7 @@ def prepaid(scenario: Scenario) -> Expected:
             ph.expiry_date = add_months(bought, months(ph, term), ph.anchor)
             ph.expires = midnight_after(ph.expiry_date)
             acct.debit(t, ph.id, "purchase", price, pay_with, (t, ph.expires - 1))
+            ph.orders.append([t, ph.expires, unit_price(ph), price])
             set_state(ph, "Running", t)
             if cfg.auto_renew is not None:
                 ph.auto = [cfg.auto_renew.term or 1, cfg.auto_renew.times]
@@ -479,10 +490,35 @@ def prepaid(scenario: Scenario) -> Expected:
         elif do == "enable_auto_renew" and live:
             ph.auto = [action.term or 1, action.times]
             schedule_attempt_only(ph, t)
-        elif do == "disable_auto_renew" and s != "Released":
+        elif do == "unsubscribe" and live:
+            unsubscribe(ph, t)
+        elif do == "disable_auto_renew" and s not in ("Released", "Unsubscribed"):
             ph.auto, ph.attempt = None, None
         else:
             refuse(t, ph)
+
+    def unsubscribe(ph, t):
+        """§3: orders not started back in full; the one in progress less what was used."""
+        for start_, end_, unit, paid in ph.orders:
+            if end_ <= t:
+                continue
+            if start_ > t:
+                refund = paid
+            else:
+                exact = Fraction(paid)
+                if pol.refund_rule == "daily":
+                    per_day = Fraction(unit) / (365 if ph.unit == "year" else 30)
+                    used = per_day * ((t - start_) // 86400) * ph.cfg.quantity
+                else:
+                    rounded = cal.hour_of(start_)
+                    hours = Fraction(end_ - rounded, 3600)
+                    used = exact * ((cal.hour_of(t) - rounded) // 3600) / hours
+                used = min(exact, used)
+                rest = exact - used - Fraction(pol.refund_fee_rate) * (exact - used)
+                refund = _cents_exact(max(Fraction(0), rest))
+            acct.credit(t, ph.id, "refund", refund, (start_, end_ - 1))
+        set_state(ph, "Unsubscribed", t)
+        ph.auto, ph.attempt, ph.alerts = None, None, []
 
     def schedule_attempt_only(ph, t):
         alerts = ph.alerts
@@ -536,5 +572,6 @@ def prepaid(scenario: Scenario) -> Expected:
             else:
                 operate(*payload, t)
     states.finish()
-    out.expires_at = {ph.id: ph.expires if ph.state is not None else None for ph in phones}
+    out.expires_at = {ph.id: ph.expires if ph.state not in (None, "Unsubscribed") else None
+                      for ph in phones}
     return out

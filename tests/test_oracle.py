@@ -3,8 +3,8 @@
 Pay-per-use: every bill line (seconds, amount, settled_at), settlement and top-up row,
 state interval and notification, from a second-by-second walk. Yearly/monthly: every
 order row (expiry instants as periods), expiry_at, expiry alerts with days_before,
-auto-renewal attempts (auto_renewed / auto_renew_failed), lifecycle steps and refusals,
-from a calendar walk. A default policy is 15 days, so short windows draw 0..2.
+auto-renewal attempts (auto_renewed / auto_renew_failed), lifecycle steps, refusals and
+unsubscription refunds (both rules, handling fee), from a calendar walk. A default policy is 15 days, so short windows draw 0..2.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.strategies import examples, money, scenarios
 
 PPU_ACTIONS = ("stop", "start", "delete", "renew", "enable_auto_renew", "change_billing")
 PREPAID_ACTIONS = ("renew", "stop", "start", "enable_auto_renew", "disable_auto_renew",
-                   "delete")
+                   "delete", "unsubscribe")
 RICH_BALANCES = st.sampled_from([  # mostly enough to buy; some too little to auto-renew
     Decimal("100000.00"), Decimal("100000.00"), Decimal("2000.00"), Decimal("200.00"),
     Decimal("45.00"), Decimal("10.00"), Decimal("0.00"), Decimal("-5.00")])
@@ -95,6 +95,6 @@ def test_pay_per_use_matches_the_second_by_second_oracle(data):
                       max_actions=6, balances=RICH_BALANCES, min_days=20, max_days=800,
                       min_phones=1))
 def test_prepaid_matches_the_calendar_oracle(data):
-    """Expiry instants, alerts, auto-renewal attempts, lifecycle: a calendar walk."""
+    """Expiry instants, alerts, auto-renewal attempts, lifecycle, refunds: a calendar walk."""
     got = _engine(data)
     _compare(oracle.prepaid(got[0]), got)
