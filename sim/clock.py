@@ -8,12 +8,27 @@ evaluated here, in the scenario's zone, so daylight-saving changes are handled i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 _UTC = dt.timezone.utc
 _DAY = dt.timedelta(days=1)
+
+
+def remembered(iso: Callable[[int], str]) -> Callable[[int], str]:
+    """`iso` with its results kept, for one batch of work (a run, a file) that repeats few
+    distinct instants many times (midnights, clock hours)."""
+    texts: dict[int, str] = {}
+
+    def cached(t: int) -> str:
+        text = texts.get(t)
+        if text is None:
+            text = texts[t] = iso(t)
+        return text
+
+    return cached
 
 
 class Clock:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from .clock import remembered
 from .money import fmt_e8
 from .rating import HOUR
 from .usage import NOT_SETTLED, Block, Usage
@@ -52,19 +54,6 @@ def write_rows(path: Path, header: list[str], rows: Iterable[Sequence], fmt: str
     pq.write_table(pa.table(arrays), path)
 
 
-def remembered(iso: Callable[[int], str]) -> Callable[[int], str]:
-    """`iso` with its results kept: a table repeats few distinct instants many times."""
-    texts: dict[int, str] = {}
-
-    def cached(t: int) -> str:
-        text = texts.get(t)
-        if text is None:
-            text = texts[t] = iso(t)
-        return text
-
-    return cached
-
-
 def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int], str],
                 fmt: str) -> None:
     """The usage table, block by block: one Parquet row group, or one CSV chunk, per block."""
@@ -73,21 +62,26 @@ def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int
         _write_usage_csv_module(path, usage, ids, iso)
         return
     tables = _UsageTables(ids, iso)
-    if fmt == "parquet":
+    compact = fmt == "parquet"
+    if compact:
         # No Arrow schema in the file: readers see plain string columns, not dictionaries.
         # No min/max statistics: for string columns they took 2/3 of the writing time.
-        with pq.ParquetWriter(path, USAGE_SCHEMA, store_schema=False,
-                              write_statistics=False) as writer:
-            for block in usage.blocks():
-                writer.write_table(tables.of(block, compact=True))
-            if not usage.count:
-                writer.write_table(USAGE_SCHEMA.empty_table())
-        return
-    options = pa_csv.WriteOptions(quoting_style="none", quoting_header="none", eol="\n",
-                                  batch_size=64 * 1024)
-    with pa_csv.CSVWriter(path, USAGE_SCHEMA, write_options=options) as writer:
+        writer = pq.ParquetWriter(path, USAGE_SCHEMA, store_schema=False,
+                                  write_statistics=False)
+    else:
+        options = pa_csv.WriteOptions(quoting_style="none", quoting_header="none",
+                                      eol="\n", batch_size=64 * 1024)
+        writer = pa_csv.CSVWriter(path, USAGE_SCHEMA, write_options=options)
+    with writer, ThreadPoolExecutor(max_workers=1) as pool:
+        # pyarrow writes without the GIL: block i is written while block i+1 is made.
+        writing = pool.submit(lambda: None)
         for block in usage.blocks():
-            writer.write_table(tables.of(block, compact=False))
+            table = tables.of(block, compact)
+            writing.result()
+            writing = pool.submit(writer.write_table, table)
+        writing.result()
+        if compact and not usage.count:
+            writer.write_table(USAGE_SCHEMA.empty_table())
 
 
 def usage_rows(block: Block, ids: Sequence[str], iso: Callable[[int], str]):

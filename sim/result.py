@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from .atomic import replace_folder
-from .clock import Clock
+from .clock import Clock, remembered
 from .gcpause import collector_paused
 from .money import fmt, from_e8
-from .outputs import FORMATS, USAGE_COLUMNS, remembered, write_rows, write_usage
+from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_usage
 from .rating import HOUR, BillLines
 from .records import LedgerRow, NoteRow, StateRow
 from .usage import NOT_SETTLED, Usage
