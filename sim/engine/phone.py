@@ -148,7 +148,7 @@ class Phone:
             else:
                 self.attempt_gen += 1  # no more auto-renewal attempts once expired
                 self._set(EXPIRED, t)
-                self.rec.note(t, self.id, "expired", detail=f"period ended {self.clock.iso(t)}")
+                self.rec.note(t, self.id, "expired", detail=f"period ended {self.run.iso(t)}")
         elif s == EXPIRED:
             self._set(FROZEN, t)
             self.rec.note(t, self.id, "frozen", detail="grace period over")
@@ -383,7 +383,7 @@ class Phone:
             return
         if self.state in LIVE and self.billing != PPU:
             self.rec.note(self.env.now, self.id, "expiry_alert", days_left[0],
-                          f"expires {self.clock.iso(self.expires)}")
+                          f"expires {self.run.iso(self.expires)}")
         self._next_alert(gen, days_left[1:], self.env.now)
 
     def _schedule_attempt(self, now: int) -> None:
@@ -425,7 +425,7 @@ class Phone:
                 self.auto = None
                 self.attempt_gen += 1
         self.rec.note(t, self.id, "auto_renewed",
-                      detail=f"{self._term_text(term)}; now expires {self.clock.iso(self.expires)}")
+                      detail=f"{self._term_text(term)}; now expires {self.run.iso(self.expires)}")
 
     # --- helpers -----------------------------------------------------------------------
     def _set(self, state: str, t: int) -> None:

@@ -6,7 +6,7 @@ from functools import partial
 
 import simpy
 
-from ..clock import Clock
+from ..clock import Clock, remembered
 from ..money import cents, fmt, from_e8
 from ..records import Recorder
 from ..scenario.models import Scenario
@@ -23,6 +23,7 @@ class Run:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.clock = Clock(scenario.timezone)
+        self.iso = remembered(self.clock.iso)  # notes name the same expiry instants often
         self.start = self.clock.epoch(scenario.start)
         self.end = self.clock.epoch(scenario.end)
         self.env = simpy.Environment(initial_time=self.start)
