@@ -223,3 +223,30 @@ def test_bombs_stay_within_time_and_memory(tmp_path, name):
                           env=env, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr and proc.stderr.strip()
+
+
+# --- zones whose clock moves by part of an hour -------------------------------------------
+@pytest.mark.parametrize("zone, start, end, message", [
+    ("Australia/Lord_Howe", "2024-04-06 00:00:00", "2024-04-09 00:00:00",
+     "moves its clock by -30 minutes at 2024-04-07 01:30:00"),
+    ("Australia/Lord_Howe", "2024-10-01 00:00:00", "2024-10-09 00:00:00",
+     "moves its clock by +30 minutes at 2024-10-06 02:30:00"),
+    ("Europe/Amsterdam", "1937-06-01 00:00:00", "1937-08-01 00:00:00",
+     "moves its clock by +28 seconds at 1937-07-01 00:00:28"),
+])
+def test_a_part_hour_clock_change_inside_the_window_is_refused(zone, start, end, message):
+    """Found with the invariants: after Lord Howe's 30-minute change the engine's cycles
+    started at HH:30 and were settled before they ended; §4 cycles are clock hours."""
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario({"name": "z", "timezone": zone, "start": start, "end": end})
+    assert [p.path for p in caught.value.problems] == ["timezone"]
+    assert message in caught.value.problems[0].message
+
+
+@pytest.mark.parametrize("zone, start, end", [
+    ("Australia/Lord_Howe", "2024-05-01 00:00:00", "2024-09-01 00:00:00"),  # no change
+    ("Pacific/Chatham", "2024-01-01 00:00:00", "2025-01-01 00:00:00"),  # +12:45, 1 h DST
+    ("Asia/Kolkata", "1941-01-01 00:00:00", "1946-01-01 00:00:00"),  # whole-hour wartime
+])
+def test_whole_hour_changes_and_odd_offsets_are_fine(zone, start, end):
+    load_scenario({"name": "z", "timezone": zone, "start": start, "end": end})

@@ -67,6 +67,35 @@ def check_window(start: dt.datetime, end: dt.datetime, clock: Clock) -> list[Pro
     return []
 
 
+def check_clock_hours(start: dt.datetime, end: dt.datetime, clock: Clock) -> list[Problem]:
+    """Offset changes inside the window must be whole hours (billing-rules §4).
+
+    Bill lines are the clock hours [HH:00:00, HH+1:00:00) of 3,600 s. Where a zone moves
+    its clock by 30 minutes (Australia/Lord_Howe) or by odd seconds (old local mean
+    times), the hours after the change no longer line up with the hours before it: the
+    engine's cycles would start at HH:30 and be settled before they end. Such a window is
+    refused with the date of the change, instead of producing wrong bill lines.
+    """
+    t, stop = clock.epoch(start), clock.epoch(end)
+    before = clock.local(t).utcoffset()
+    while t < stop:
+        last, t = t, min(t + 86400, stop)  # zones change offset at most a few times a year
+        after = clock.local(t).utcoffset()
+        change = int((after - before).total_seconds())
+        if change % 3600:
+            while t - last > 1:  # the second of the change, to name its date
+                mid = (last + t) // 2
+                last, t = (mid, t) if clock.local(mid).utcoffset() == before else (last, mid)
+            by = f"{change // 60:+d} minutes" if change % 60 == 0 else f"{change:+d} seconds"
+            return [Problem("timezone", f"{clock.zone_name} moves its clock by {by} "
+                                        f"at {clock.wall(t)}, "
+                                        "inside the window; billing cycles are clock hours, "
+                                        "so only whole-hour changes are supported: choose "
+                                        "another window or zone")]
+        before = after
+    return []
+
+
 def check_in_window(path: str, when: dt.datetime, start: dt.datetime, end: dt.datetime,
                     clock: Clock) -> list[Problem]:
     """A time must lie in the half-open window [start, end), compared as epoch seconds."""
@@ -153,6 +182,8 @@ def check_parts(parts: Parts) -> list[Problem]:
             problems += window_problems
             if window_problems:
                 clock = None  # times cannot be placed in a broken window
+            else:
+                problems += check_clock_hours(parts.start, parts.end, clock)
     catalog = parts.catalog
     if catalog is not None and parts.currency is not None and parts.currency != catalog.currency:
         problems.append(Problem("currency", f"{parts.currency!r} differs from the "
