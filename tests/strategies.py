@@ -36,7 +36,7 @@ def examples(n: int) -> int:
 
 
 ZONES = ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Sydney",
-         "Asia/Kolkata", "UTC"]
+         "Asia/Kolkata", "UTC", "America/St_Johns", "Pacific/Chatham"]  # -3:30, +12:45
 SPEC_IDS = [spec.id for spec in default_catalog().specs]
 # Days near which calendars are interesting: each zone's own DST changes (so a grace
 # period or an alert can straddle one), month ends, a leap day, a year end.
@@ -44,6 +44,8 @@ DST_DAYS = {
     "America/New_York": [dt.date(2024, 3, 10), dt.date(2024, 11, 3)],
     "Europe/London": [dt.date(2024, 3, 31), dt.date(2024, 10, 27)],
     "Australia/Sydney": [dt.date(2024, 4, 7), dt.date(2024, 10, 6)],
+    "America/St_Johns": [dt.date(2024, 3, 10), dt.date(2024, 11, 3)],
+    "Pacific/Chatham": [dt.date(2024, 4, 7), dt.date(2024, 9, 29)],
 }
 OTHER_DAYS = [dt.date(2023, 1, 31), dt.date(2024, 2, 29), dt.date(2023, 12, 31),
               dt.date(2025, 5, 31), dt.date(2023, 2, 8)]
