@@ -80,7 +80,7 @@ def _diff(what, want, got) -> str:
             f"engine only {sorted(got_set - want_set)[:5]}")
 
 
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(100))
 @given(data=scenarios(max_phones=3, max_days=2, billings=("pay_per_use",),
                       kinds=PPU_ACTIONS, balances=LOW_BALANCES, max_policy_days=1,
                       min_phones=1))
@@ -90,7 +90,7 @@ def test_pay_per_use_matches_the_second_by_second_oracle(data):
     _compare(oracle.pay_per_use(got[0]), got)
 
 
-@settings(max_examples=examples(120))
+@settings(max_examples=examples(250))
 @given(data=scenarios(max_phones=3, billings=("monthly", "yearly"), kinds=PREPAID_ACTIONS,
                       max_actions=6, balances=RICH_BALANCES, min_days=20, max_days=800,
                       min_phones=1))

@@ -7,6 +7,11 @@ KOOPHONE_HYPOTHESIS_PROFILE=dev for 10x as many. A failure prints the scenario m
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from hypothesis import given, note, settings
 
 from sim import load_scenario, simulate
@@ -23,7 +28,7 @@ def _run(data: dict, folder, *, in_hypothesis: bool = True):
     return scenario, result
 
 
-@settings(max_examples=examples(150))
+@settings(max_examples=examples(300))
 @given(data=scenarios())
 def test_every_invariant_holds_on_random_scenarios(data, tmp_path_factory):
     """Ledger, balance, states, bill lines, settlements, refunds, window, notes, summary."""
@@ -32,7 +37,7 @@ def test_every_invariant_holds_on_random_scenarios(data, tmp_path_factory):
     check_all(scenario, folder)
 
 
-@settings(max_examples=examples(80))
+@settings(max_examples=examples(150))
 @given(data=scenarios(max_days=4, billings=("pay_per_use",),
                       kinds=("stop", "start", "delete")))
 def test_invariants_hold_for_short_pay_per_use_fleets(data, tmp_path_factory):
@@ -42,7 +47,7 @@ def test_invariants_hold_for_short_pay_per_use_fleets(data, tmp_path_factory):
     check_all(scenario, folder)
 
 
-@settings(max_examples=examples(80))
+@settings(max_examples=examples(150))
 @given(data=scenarios(billings=("monthly", "yearly"), max_actions=8))
 def test_invariants_hold_for_prepaid_fleets(data, tmp_path_factory):
     """Prepaid only, many actions: periods, renewals, refunds, lifecycle, conversions."""
@@ -51,7 +56,7 @@ def test_invariants_hold_for_prepaid_fleets(data, tmp_path_factory):
     check_all(scenario, folder)
 
 
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(60))
 @given(data=scenarios(max_days=60))
 def test_same_input_gives_byte_identical_outputs(data, tmp_path_factory):
     """Loading and simulating twice writes the same bytes, file by file."""
@@ -76,3 +81,32 @@ def test_monthly_statement_rounding_to_zero_writes_no_settlement(tmp_path):
     assert result.ledger.empty  # the 60 s line (0.00116667) is settled, but moves no money
     assert result.summary["final_balance"] == "10.00"
     check_all(scenario, tmp_path / "run")
+
+
+_RUN_ALL = """
+import sys
+from pathlib import Path
+from sim import ScenarioError, load_scenario, simulate
+for path in sorted(Path(sys.argv[1]).glob("*.yaml")):
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError:
+        continue
+    simulate(scenario).write(Path(sys.argv[2]) / path.stem)
+"""
+
+
+def test_outputs_do_not_depend_on_the_hash_seed(tmp_path):
+    """Two processes with different PYTHONHASHSEED (set and dict order of strings) write
+    the same bytes for every shipped scenario."""
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", _RUN_ALL, str(root / "scenarios"),
+                        str(tmp_path / seed)], check=True, timeout=300,
+                       env=dict(os.environ, PYTHONHASHSEED=seed))
+    first = sorted(p.relative_to(tmp_path / "1") for p in (tmp_path / "1").rglob("*"))
+    assert first, "no shipped scenario was simulated"
+    assert first == sorted(p.relative_to(tmp_path / "2") for p in (tmp_path / "2").rglob("*"))
+    for rel in first:
+        if (tmp_path / "1" / rel).is_file():
+            assert (tmp_path / "1" / rel).read_bytes() == (tmp_path / "2" / rel).read_bytes()
