@@ -9,11 +9,60 @@ interrupt leaves either the previous results or the new ones, whole.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import threading
+from collections.abc import Collection
 from pathlib import Path
+
+_SUMMARY_KEYS = {"scenario", "final_balance", "total_cost", "phones"}
+_MAX_SUMMARY_BYTES = 64 * 1024 * 1024
+
+
+class UnsafeOutputFolder(ValueError):
+    """The target folder holds something a results folder must not replace."""
+
+
+def looks_like_results(folder: Path) -> bool:
+    """An earlier koophone-sim results folder: it holds a summary.json that we wrote.
+
+    A folder holding only files with output names is not enough: `ledger.csv` alone may
+    be someone's own ledger, and writing replaces the folder as a whole.
+    """
+    summary = folder / "summary.json"
+    try:
+        if not summary.is_file() or summary.stat().st_size > _MAX_SUMMARY_BYTES:
+            return False
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # unreadable, not UTF-8, not JSON
+        return False
+    return isinstance(data, dict) and _SUMMARY_KEYS <= data.keys()
+
+
+def replace_refusal(target: Path, known: Collection[str]) -> str | None:
+    """Why replacing `target` as a whole could delete something else, or None if it can't.
+
+    It may be replaced when it does not exist, or is an earlier results folder holding
+    only files named in `known`; never the working folder or a folder holding it.
+    """
+    target = Path(target).resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        return f"{target} is the working folder or holds it"
+    if target.exists() and not target.is_dir():
+        return f"{target} exists and is not a folder"
+    if not target.is_dir():
+        return None
+    others = sorted(p.name for p in target.iterdir() if p.name not in known)
+    if others:
+        listed = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        return f"{target} holds other files ({listed}) and would be replaced"
+    if any(target.iterdir()) and not looks_like_results(target):
+        return (f"{target} is not empty and does not look like koophone-sim results "
+                "(no summary.json of a run) and would be replaced")
+    return None
 
 
 @contextlib.contextmanager

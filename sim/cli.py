@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli_safety import EXIT_INTERRUPTED, EXIT_REFUSED, looks_like_results, refused_lines
+from sim.cli_safety import EXIT_INTERRUPTED, EXIT_REFUSED, refused_lines
 from sim.cli_sweep import sweep_command
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.models import Scenario
@@ -75,36 +75,15 @@ def _load(path: Path) -> Scenario:
 
 
 def _check_out(out: Path) -> Path:
-    """Refuse an output folder whose replacement would delete something else.
+    """Refuse, before simulating, an output folder that Result.write would refuse."""
+    from sim.atomic import replace_refusal
+    from sim.result import KNOWN_FILES
 
-    Result.write replaces the folder as a whole, so it must be new, or hold only outputs.
-    """
-    from sim.plots import FIGURE_FILES
-    from sim.result import OUTPUT_FILES, PARQUET_FILES
-
-    target = out.resolve()
-    cwd = Path.cwd().resolve()
-    if target == cwd or target in cwd.parents:
-        raise click.BadParameter(f"{out} is the working folder or holds it; "
-                                 "choose a folder for the outputs", param_hint="--out")
-    if target.exists() and not target.is_dir():
-        raise click.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
-    if target.is_dir():
-        # Figures drawn into the folder (run --plot, plot) are outputs too.
-        others = sorted(p.name for p in target.iterdir()
-                        if p.name not in OUTPUT_FILES + PARQUET_FILES
-                        and p.name not in FIGURE_FILES)
-        if others:
-            raise click.BadParameter(
-                f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
-                "and would be replaced; choose a new or a previous results folder",
-                param_hint="--out")
-        if any(target.iterdir()) and not looks_like_results(target):
-            raise click.BadParameter(
-                f"{out} is not empty and does not look like koophone-sim results (no "
-                "summary.json of a run) and would be replaced; choose a new or a previous "
-                "results folder", param_hint="--out")
-    return target
+    refusal = replace_refusal(out, KNOWN_FILES)
+    if refusal is not None:
+        raise click.BadParameter(f"{refusal}; choose a new or a previous results folder",
+                                 param_hint="--out")
+    return out.resolve()
 
 
 def _summary_table(summary: dict, written: Path | str) -> str:

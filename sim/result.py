@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import replace_folder
+from .atomic import UnsafeOutputFolder, replace_folder, replace_refusal
 from .clock import Clock, remembered
 from .gcpause import collector_paused
 from .money import fmt, from_e8
@@ -30,6 +30,10 @@ from .usage import NOT_SETTLED, Usage
 
 OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "summary.json")
 PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
+FIGURE_STEMS = ("timeline", "money", "compare", "breakeven")  # drawn by sim.plots
+FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
+KNOWN_FILES = frozenset(OUTPUT_FILES + PARQUET_FILES + FIGURE_FILES)
+"""Every file a results folder may hold: writing replaces such a folder as a whole."""
 
 LEDGER_COLUMNS = ["time", "phone", "kind", "amount", "paid_from", "balance_after",
                   "period_start", "period_end", "detail"]
@@ -182,6 +186,9 @@ class Result:
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
         out = Path(out)
+        refusal = replace_refusal(out, KNOWN_FILES)
+        if refusal is not None:  # never replace a folder that holds anything else
+            raise UnsafeOutputFolder(refusal)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:

@@ -230,3 +230,24 @@ def _write(tmp_path, text: str) -> pathlib.Path:
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_library_write_refuses_a_folder_holding_other_files(tmp_path, monkeypatch):
+    """Result.write itself (not only the CLI) never replaces a folder holding other files."""
+    from sim import load_scenario, simulate
+    from sim.atomic import UnsafeOutputFolder
+
+    scenarios = pathlib.Path(__file__).resolve().parent.parent / "scenarios"
+    result = simulate(load_scenario(scenarios / "quickstart.yaml"))
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    with pytest.raises(UnsafeOutputFolder, match="holds other files"):
+        result.write(precious)
+    assert (precious / "thesis.tex").read_text() == "years of work"
+    monkeypatch.chdir(precious)
+    with pytest.raises(UnsafeOutputFolder, match="working folder"):
+        result.write(".")
+    assert sorted(p.name for p in precious.iterdir()) == ["thesis.tex"]
+    written = result.write(tmp_path / "fresh")  # a new folder, then a rewrite, are fine
+    assert result.write(written) == written
