@@ -36,14 +36,6 @@ phones:
 """
 
 
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    """An empty working folder, so the default `results/` lands in tmp_path."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return work
-
 
 @pytest.fixture
 def scenario_file(tmp_path):

@@ -44,13 +44,6 @@ CLEAN = SCENARIO.split("    actions:\n", 1)[0] + "  - id: dev-1\n" + SCENARIO.sp
     "  - id: dev-1\n", 1)[1]
 
 
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return work
-
 
 @pytest.fixture
 def scenario_file(tmp_path):

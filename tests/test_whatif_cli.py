@@ -31,13 +31,6 @@ phones:
 """
 
 
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return work
-
 
 @pytest.fixture
 def scenario_file(tmp_path):
