@@ -86,11 +86,17 @@ def _check_out(out: Path) -> Path:
     return out.resolve()
 
 
+SUMMARY_ROWS = 40  # phones listed by `run`; summary.json has every one
+
+
 def _summary_table(summary: dict, written: Path | str) -> str:
     """A short human summary: one row per phone, then the account totals."""
     rows = [("phone", "billing", "final state", "cost")]
-    for phone_id, phone in summary["phones"].items():
+    phones = list(summary["phones"].items())
+    for phone_id, phone in phones[:SUMMARY_ROWS]:  # a fleet of thousands: the file has all
         rows.append((phone_id, phone["billing"], phone["final_state"] or "-", phone["cost"]))
+    if len(phones) > SUMMARY_ROWS:
+        rows.append((f"... {len(phones) - SUMMARY_ROWS} more", "", "", "(summary.json)"))
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     lines = [f"{summary['scenario']}: {summary['start']} -> {summary['end']} "
              f"({summary['currency']})", ""]

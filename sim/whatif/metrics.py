@@ -63,12 +63,9 @@ def accrued_costs(result: Result) -> dict[str, Decimal]:
         inside = max(0, min(end, hi) - max(start, lo))
         if end > start and inside:
             accrued[row.phone] += net * inside / (end - start)
-    if len(result.lines):
-        totals = np.zeros(len(result.phones), dtype=object)
-        np.add.at(totals, result.lines.phone, result.lines.amount_e8.astype(object))
-        for i, phone in enumerate(result.phones):
-            if totals[i]:
-                accrued[phone.id] += from_e8(int(totals[i]))
+    totals = result.usage_lines.per_phone_e8  # bill lines count as they are
+    for i in np.flatnonzero(totals).tolist():
+        accrued[result.phones[i].id] += from_e8(int(totals[i]))
     return {p.id: accrued.get(p.id, Decimal(0)) for p in result.phones}
 
 
