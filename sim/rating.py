@@ -31,19 +31,6 @@ class BillLines:
         return len(self.phone)
 
 
-def bill_lines(intervals: dict[int, list[tuple[int, int]]], rates: dict[int, int],
-               cycle_start) -> BillLines:
-    """Split every billable interval into clock-hour cycles and price each (phone, cycle).
-
-    `cycle_start(t)` gives the start of t's cycle; cycles are 3,600 s long. Adjacent pieces
-    of one phone in the same cycle are summed before rounding (one line per phone-hour).
-    Rows come out ordered by cycle, then phone.
-    """
-    spans = Spans.of(intervals, cycle_start)
-    rate_of = rate_table(rates, int(spans.key.max()) + 1 if len(spans) else 0)
-    return cycle_lines(spans, rate_of, -(2**62), 2**62)
-
-
 @dataclass(slots=True)
 class Spans:
     """Billable intervals as columns, sorted by (phone, start), with their cycle ranges.

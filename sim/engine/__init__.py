@@ -7,7 +7,7 @@ from ..result import PhoneOutcome, Result
 from ..scenario.generate import expand
 from ..scenario.models import Scenario
 from ..usage import Usage
-from .phone import PPU
+from .phone import PPU, UNSUBSCRIBED
 from .run import Run
 
 __all__ = ["simulate", "Run"]
@@ -32,7 +32,7 @@ def _result(run: Run) -> Result:
     notes = sorted(run.rec.notes, key=lambda r: r.time)
     phones = [
         PhoneOutcome(p.id, p.spec.id, p.qty, p.billing, p.state,
-                     p.expires if p.billing != PPU and p.state not in (None, "Unsubscribed")
+                     p.expires if p.billing != PPU and p.state not in (None, UNSUBSCRIBED)
                      else None)
         for p in run.phones
     ]

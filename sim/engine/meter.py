@@ -56,9 +56,6 @@ class Meter:
         self._full -= rate
         self._changes.append((t, -rate))
 
-    def is_on(self, key: int) -> bool:
-        return key in self._on
-
     def idle(self) -> bool:
         """Nothing accrues and nothing is waiting to be settled."""
         return not self._on and not self._dirty and not self._changes and self._full_base == 0

@@ -3,7 +3,7 @@
 matplotlib is imported only when a figure is drawn: `import sim` never loads it.
 """
 
-from ..result import FIGURE_FILES, FIGURE_STEMS
+from ..result import FIGURE_FILES
 from .files import plot_breakeven, plot_compare, plot_results
 
 __all__ = ["plot_results", "plot_compare", "plot_breakeven", "FIGURE_FILES"]
