@@ -12,22 +12,16 @@ from pathlib import Path
 
 import click
 
-EXIT_INVALID, EXIT_INTERRUPTED = 2, 130
+from sim.cli.app import EXIT_INTERRUPTED, EXIT_INVALID, plural, report_invalid
+
 MAX_LISTED_FAILURES = 20
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _invalid(exc, sweep_file: Path) -> click.exceptions.Exit:
     """Report a bad sweep file, or a bad base scenario, with every problem's path."""
     is_base = exc.file is not None and Path(exc.file) != sweep_file
-    what = "invalid scenario (the sweep's base)" if is_base else "invalid sweep"
-    click.echo(f"{exc.file or sweep_file}: {what} ({_plural(len(exc.problems), 'problem')})",
-               err=True)
-    for problem in exc.problems:
-        click.echo(str(problem), err=True)
+    report_invalid(exc, sweep_file,
+                   "invalid scenario (the sweep's base)" if is_base else "invalid sweep")
     return click.exceptions.Exit(EXIT_INVALID)
 
 
@@ -71,7 +65,7 @@ def sweep_command(sweep_file: Path, workers: int | None, dask_target: str | None
     if target.exists() and not target.is_dir():
         raise click.BadParameter(f"{target} exists and is not a folder", param_hint="--out")
     backend = (f"dask {dask_target}" if dask_target else
-               _plural(workers, "worker") if workers else "one worker per CPU")
+               plural(workers, "worker") if workers else "one worker per CPU")
     started = time.perf_counter()
     try:
         result = sweep(spec, workers=workers, dask=dask_target, progress=progress)
@@ -88,8 +82,8 @@ def sweep_command(sweep_file: Path, workers: int | None, dask_target: str | None
     _report_failures(result)
     failed = int((result.summary["failed"] > 0).sum())
     runs = len(result.table)
-    click.echo(f"{spec.name}: {_plural(spec.variants, 'variant')} x "
-               f"{_plural(spec.replications, 'replication')} = {_plural(runs, 'run')} in "
+    click.echo(f"{spec.name}: {plural(spec.variants, 'variant')} x "
+               f"{plural(spec.replications, 'replication')} = {plural(runs, 'run')} in "
                f"{elapsed:.1f} s ({backend}); {failed} failed")
     click.echo(f"outputs: {target / 'sweep.csv'}, {target / 'sweep.parquet'}, "
                f"{target / 'sweep-summary.csv'}")

@@ -1,0 +1,82 @@
+"""The `koophone-sim` command group: exit codes, error reporting, loading a scenario.
+
+Exit codes (interface contract): 0 success, 2 invalid input (problems on stderr, nothing
+written), 1 internal error (one line on stderr; the traceback only with KOOPHONE_DEBUG=1),
+3 `run --strict` with refused operations (outputs written), 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.models import Scenario
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_REFUSED = 3  # run --strict: outputs written, but some operation was refused
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
+DEBUG_ENV = "KOOPHONE_DEBUG"
+PROG = "koophone-sim"
+
+
+def plural(n: int, word: str) -> str:
+    """`1 phone`, `2 phones`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def report_invalid(exc: ScenarioError, file: object, what: str = "invalid scenario") -> None:
+    """The file name line, then one `path: message` line per problem, on stderr."""
+    click.echo(f"{exc.file or file}: {what} "
+               f"({plural(len(exc.problems), 'problem')})", err=True)
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+
+
+def _report_internal(exc: BaseException) -> None:
+    if os.environ.get(DEBUG_ENV) == "1":
+        traceback.print_exception(exc, file=sys.stderr)
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    hint = "" if os.environ.get(DEBUG_ENV) == "1" else f" (set {DEBUG_ENV}=1 for details)"
+    click.echo(f"{PROG}: internal error: {type(exc).__name__}: {reason}{hint}", err=True)
+
+
+class _Guarded(click.Group):
+    """Turns ScenarioError into exit 2 and any other failure into a one-line exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise  # click's own usage errors (exit 2) and exits
+        except ScenarioError as exc:
+            report_invalid(exc, ctx.params.get("scenario"))
+            ctx.exit(EXIT_INVALID)
+        except KeyboardInterrupt:
+            # Ctrl-C: one line, exit 130; outputs are written whole or not at all.
+            click.echo(f"{PROG}: interrupted; no results folder is left half-written",
+                       err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            _report_internal(exc)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        report_invalid(exc, path)
+        raise click.exceptions.Exit(EXIT_INVALID) from None
+
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="koophone-sim", prog_name=PROG)
+def cli() -> None:
+    """Simulate how KooPhone cloud phones are billed over their whole life."""
