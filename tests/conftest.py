@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import tests.profiles  # noqa: F401  (loads the Hypothesis profile before any test module)
+
 
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):

@@ -10,30 +10,14 @@ loads; the tests assert that too.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from sim.scenario.catalog import default_catalog
-
-# --- profiles: `ci` (default, a few minutes for the whole suite) or `dev` (10x examples) --
-PROFILE = os.environ.get("KOOPHONE_HYPOTHESIS_PROFILE", "ci")
-_SCALE = {"ci": 1, "dev": 10}
-settings.register_profile("ci", deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(PROFILE if PROFILE in _SCALE else "ci")
-
-
-def examples(n: int) -> int:
-    """`n` examples under the ci profile, 10 x n under dev."""
-    return n * _SCALE.get(PROFILE, 1)
-
+from tests.profiles import examples  # noqa: F401  (the tests take it from here too)
 
 ZONES = ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Sydney",
          "Asia/Kolkata", "UTC", "America/St_Johns", "Pacific/Chatham"]  # -3:30, +12:45

@@ -231,3 +231,29 @@ def test_python_dash_m_sim_is_the_same_command(scenario_file, tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert bad.returncode == 2
     assert bad.stderr == "nope.yaml: invalid scenario (1 problem)\n(file): no such file: nope.yaml\n"
+
+
+# --- a closed pipe (`koophone-sim run ... | head`) ends quietly ------------------------------
+def test_run_into_a_closed_pipe_ends_quietly_with_141(scenario_file, tmp_path):
+    """A real pipe whose reader is gone before the summary is printed: EPIPE on the first
+    write, as with `| head -n 0`. No 'internal error', no traceback; the outputs are whole."""
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", str(scenario_file),
+                             "--out", str(tmp_path / "out")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()  # the reader goes away
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert stderr == ""
+    assert {"ledger.csv", "states.csv", "summary.json"} <= {
+        p.name for p in (tmp_path / "out").iterdir()}
+
+
+def test_run_piped_into_head_through_a_shell(scenario_file, tmp_path):
+    """The user's own pipeline: `head` prints the first line; nothing lands on stderr."""
+    shell = (f"set -o pipefail; {sys.executable} -m sim run {scenario_file} --out out "
+             "| head -n 1")
+    proc = subprocess.run(["bash", "-c", shell], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert proc.stdout.startswith("cli-fleet: "), proc.stdout
+    assert proc.stderr == ""
+    assert proc.returncode in (0, 141)  # 141 when head closed the pipe before the last line

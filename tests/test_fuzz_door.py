@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
 from sim.cli import cli
@@ -150,9 +150,25 @@ def _invoke(*args: str):
     return result, time.monotonic() - started
 
 
+# JSON-style escapes of UTF-16 surrogates (`json.dumps(..., ensure_ascii=True)` of an emoji):
+# YAML reads them as lone surrogates, which crashed printing with UnicodeEncodeError.
+SURROGATES = [
+    MINIMAL.replace(b"name: seed", b'name: "seed\\ud800\\udc00"'),
+    MINIMAL.replace(b"{id: a,", b'{id: "a\\ud800",'),
+    MINIMAL.replace(b"start: 2023-02-01 00:00:00", b'start: "2023-02-01 00:00:00\\udfff"'),
+    MINIMAL.replace(b"balance: 10.00", b'balance: "10.00\\ud83d\\ude00"'),
+    MINIMAL.replace(b"do: stop}", b'do: stop, "\\ud800": 1}'),
+    b'{"name": "x", "start": "2023-02-01 00:00:00", "end": "2023-02-02 00:00:00", '
+    b'"catalog": {"currency": "USD\\ud800", "specs": []}}\n',
+]
+
+
 @settings(max_examples=examples(120))
 @given(data=st.one_of(mutated(), structured(), st.sampled_from(SPECIAL),
                       st.binary(max_size=300)))
+@example(data=SURROGATES[0])
+@example(data=SURROGATES[3])
+@example(data=SURROGATES[4])
 def test_hostile_files_exit_0_or_2_without_traceback(data, tmp_path_factory):
     work = tmp_path_factory.mktemp("door")
     path = work / "case.yaml"
@@ -169,6 +185,28 @@ def test_hostile_files_exit_0_or_2_without_traceback(data, tmp_path_factory):
         if result.exit_code == 2:
             assert result.stderr.strip(), "exit 2 needs a message"
             assert not out.exists(), "nothing is written on exit 2"
+
+
+@pytest.mark.parametrize("data, path", list(zip(SURROGATES, [
+    "name", "phones[0].id", "start", "account.balance", "phones[1].actions[0]",
+    "catalog.currency"])))
+def test_a_surrogate_escape_anywhere_is_exit_2_with_its_path(tmp_path, data, path):
+    problems = _problem(tmp_path, data).splitlines()[1:]
+    assert len(problems) == 1 and problems[0].startswith(f"{path}: "), problems
+    assert "lone UTF-16 surrogate escape, not a Unicode character" in problems[0]
+    result, _ = _invoke("run", str(tmp_path / "limit.yaml"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+
+
+def test_a_surrogate_pair_is_told_its_character(tmp_path):
+    message = _problem(tmp_path, SURROGATES[3])
+    assert "'10.00\\ud83d\\ude00' holds \\ud83d" in message and "or \\U0001F600" in message
+
+
+def test_a_surrogate_in_a_catalog_file_names_the_file_and_the_path(tmp_path):
+    (tmp_path / "cat.yaml").write_bytes(b'currency: USD\nspecs: [{id: "p\\udc00"}]\n')
+    stderr = _problem(tmp_path, MINIMAL + b"catalog: cat.yaml\n")
+    assert "catalog(cat.yaml).specs[0].id: the text 'p\\udc00' holds \\udc00" in stderr
 
 
 # --- the reader's limits exist and work ---------------------------------------------------

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from sim.cli.app import PROG, cli
+import sys
+
+from sim.cli.app import EXIT_CLOSED_PIPE, PROG, cli, silence_stdout
 from sim.cli.run import plot, run, validate
 from sim.cli.sweep import sweep_command
 from sim.cli.whatif import breakeven, compare, recommend
@@ -17,7 +19,14 @@ for _command in (run, validate, plot, compare, breakeven, recommend, sweep_comma
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (`koophone-sim`, `python -m sim`)."""
-    cli.main(args=argv, prog_name=PROG)
+    try:
+        try:
+            cli.main(args=argv, prog_name=PROG)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(EXIT_CLOSED_PIPE)
 
 
 __all__ = ["cli", "main"]

@@ -2,7 +2,8 @@
 
 Exit codes (interface contract): 0 success, 2 invalid input (problems on stderr, nothing
 written), 1 internal error (one line on stderr; the traceback only with KOOPHONE_DEBUG=1),
-3 `run --strict` with refused operations (outputs written), 130 interrupted (Ctrl-C).
+3 `run --strict` with refused operations (outputs written), 130 interrupted (Ctrl-C),
+141 the reader of stdout went away (`koophone-sim run ... | head`), quietly.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sim.scenario.models import Scenario
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 EXIT_REFUSED = 3  # run --strict: outputs written, but some operation was refused
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
+EXIT_CLOSED_PIPE = 141  # stdout's reader closed the pipe, as shells report SIGPIPE (128 + 13)
 DEBUG_ENV = "KOOPHONE_DEBUG"
 PROG = "koophone-sim"
 
@@ -45,6 +47,16 @@ def _report_internal(exc: BaseException) -> None:
     click.echo(f"{PROG}: internal error: {type(exc).__name__}: {reason}{hint}", err=True)
 
 
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush into a closed pipe is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (e.g. under a test runner)
+        pass
+
+
 class _Guarded(click.Group):
     """Turns ScenarioError into exit 2 and any other failure into a one-line exit 1."""
 
@@ -57,6 +69,11 @@ class _Guarded(click.Group):
         except ScenarioError as exc:
             report_invalid(exc, ctx.params.get("scenario"))
             ctx.exit(EXIT_INVALID)
+        except BrokenPipeError:
+            # `run ... | head`: the reader has what it wanted; end like other command-line
+            # tools do on SIGPIPE, without a message (results were already written whole).
+            silence_stdout()
+            ctx.exit(EXIT_CLOSED_PIPE)
         except KeyboardInterrupt:
             # Ctrl-C: one line, exit 130; outputs are written whole or not at all.
             click.echo(f"{PROG}: interrupted; no results folder is left half-written",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim.scenario.errors import Problem, ScenarioError, problems_from_pydantic
+from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
 from sim.scenario.models import Catalog, Spec
 from sim.scenario.yaml_io import load_yaml, parse_yaml
 
@@ -104,7 +104,9 @@ def resolve_catalog(value: object, base_dir: str | Path | None = None) -> Catalo
         try:
             data = load_yaml(path)
         except ScenarioError as exc:
-            raise ScenarioError(Problem(prefix, p.message) for p in exc.problems) from None
+            raise ScenarioError(
+                Problem(prefix if p.path == FILE else f"{prefix}.{p.path}", p.message)
+                for p in exc.problems) from None
         return _validated(data, prefix)
     raise ScenarioError([Problem(
         "catalog", "must be 'default', the path of a catalog file, or a mapping "

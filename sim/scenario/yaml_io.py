@@ -16,7 +16,7 @@ import yaml
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, ScalarNode
 
-from sim.scenario.errors import FILE, Problem, ScenarioError
+from sim.scenario.errors import FILE, Problem, ScenarioError, join_path
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ALIASES = 100
@@ -205,6 +205,56 @@ def _yaml_error_message(exc: yaml.YAMLError, text: str) -> str:
     return f"malformed YAML: {exc}"
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    """A string quoted with its surrogates as escapes, so it can be printed."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"'{text}'" if len(text) <= 38 else f"'{text[:35]}...'"
+
+
+def _surrogate_problem(text: str, path: str, what: str) -> Problem:
+    """`path`: a surrogate escape is half of a UTF-16 pair, not a character (YAML 1.2 §5.7)."""
+    found = _SURROGATE_RE.search(text)
+    hint = "write the character itself"
+    pair = text[found.start():found.start() + 2]
+    if len(pair) == 2 and "\ud800" <= pair[0] <= "\udbff" and "\udc00" <= pair[1] <= "\udfff":
+        code = 0x10000 + ((ord(pair[0]) - 0xD800) << 10) + (ord(pair[1]) - 0xDC00)
+        hint += f" or \\U{code:08X}"
+    return Problem(path, f"{what} {_escaped(text)} holds \\u{ord(found.group()):04x}, a lone "
+                         f"UTF-16 surrogate escape, not a Unicode character; {hint}")
+
+
+def surrogate_problems(value: object, prefix: str = "") -> list[Problem]:
+    """Every key or string value that holds a lone surrogate (`"\\ud800"`), with its path.
+
+    Such text cannot be printed or written as UTF-8, so the door refuses it. Shared
+    (aliased) collections are visited once, so an alias-heavy file stays linear.
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    stack: list[tuple[object, str]] = [(value, prefix)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if not node.isascii() and _SURROGATE_RE.search(node):
+                problems.append(_surrogate_problem(node, path or FILE, "the text"))
+            continue
+        if not isinstance(node, (dict, list)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend((node[i], join_path(path, [i])) for i in reversed(range(len(node))))
+            continue
+        for key, item in reversed(node.items()):  # popped in file order
+            if isinstance(key, str) and not key.isascii() and _SURROGATE_RE.search(key):
+                problems.append(_surrogate_problem(key, path or FILE, "the key"))
+            else:
+                stack.append((item, join_path(path, [key])))
+    return problems
+
+
 def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
     """The top-level mapping of a YAML document (text or UTF-8 bytes); ScenarioError if not."""
 
@@ -235,6 +285,9 @@ def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
         raise fail("the file is empty; expected a mapping of keys")
     if not isinstance(value, dict):
         raise fail(f"the top level must be a mapping of keys, not {_describe(value)}")
+    problems = surrogate_problems(value)
+    if problems:
+        raise ScenarioError(problems, file=file)
     return value
 
 
