@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from typing import Annotated, Any
@@ -16,7 +17,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
-from sim.scenario.checks import Parts, check_parts, check_scenario
+from sim.clock import Clock
+from sim.gcpause import collector_paused
+from sim.scenario import fleet_tables, tables
+from sim.scenario.checks import Parts, check_parts, check_scenario, check_timezone, check_window
 from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
 from sim.scenario.generate_checks import check_generate, check_generate_data
 from sim.scenario.models import Action, Catalog, Phone, Scenario, TopUp
@@ -133,9 +137,80 @@ def load_scenario(source: str | os.PathLike | Mapping, *,
         parts = _valid_parts(data, data["catalog"] if catalog_ok else None)
         problems += check_parts(parts)
         problems += check_generate_data(data, parts)
+        problems += _read_tables(data, parts, base).problems
         raise ScenarioError(_file_order(problems), file=file) from None
     problems += check_scenario(scenario, catalog_ok=catalog_ok)
     problems += check_generate(scenario, catalog_ok=catalog_ok)
+    parts = Parts.of(scenario)
+    tabled = _read_tables(data, parts if catalog_ok else replace(parts, catalog=None), base)
+    problems += tabled.problems
     if problems:
         raise ScenarioError(_file_order(problems), file=file)
-    return scenario
+    return tabled.merge(scenario)
+
+
+@dataclass
+class _Tabled:
+    """What the tables of a scenario hold: more phones, more actions, or their problems."""
+
+    phones: list[Phone] = field(default_factory=list)
+    actions: dict[str, list[Action]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def merge(self, scenario: Scenario) -> Scenario:
+        """One plain list of phones: the YAML ones (with their tabled actions), then the table's."""
+        if not (self.phones or self.actions or scenario.phones_table or scenario.actions_table):
+            return scenario
+        phones = [*scenario.phones, *self.phones]
+        if self.actions:
+            phones = [p.model_copy(update={"actions": [*p.actions, *self.actions[p.id]]})
+                      if p.id in self.actions else p for p in phones]
+        return scenario.model_copy(update={"phones": phones, "phones_table": None,
+                                           "actions_table": None})
+
+
+def _context(data: Mapping, parts: Parts) -> fleet_tables.Context:
+    """What tables are checked against: the catalog's specs, the window, the other ids."""
+    clock = window = None
+    if (parts.timezone is not None and parts.start is not None
+            and parts.end is not None and not check_timezone(parts.timezone)):
+        clock = Clock(parts.timezone)
+        if check_window(parts.start, parts.end, clock):
+            clock = None
+        else:
+            window = (clock.epoch(parts.start), clock.epoch(parts.end))
+    groups = data.get("generate")
+    names = [g["name"] for g in groups if isinstance(g, Mapping) and isinstance(g.get("name"), str)
+             ] if isinstance(groups, list) else []
+    return fleet_tables.Context(
+        spec_ids=sorted(s.id for s in parts.catalog.specs) if parts.catalog else None,
+        clock=clock, window=window,
+        yaml_ids={phone.id: i for i, phone, _ in parts.phones}, group_names=names)
+
+
+def _read_tables(data: Mapping, parts: Parts, base: Path) -> _Tabled:
+    """The phones and actions of `phones_table:` and `actions_table:`, checked whole."""
+    out = _Tabled()
+    keys = [key for key in ("phones_table", "actions_table") if data.get(key) is not None]
+    if not keys:
+        return out
+    ctx = _context(data, parts)
+    read: dict[str, tables.Table] = {}
+    for key in keys:
+        try:
+            read[key] = tables.read_table(key, data[key], base)
+        except ScenarioError as exc:
+            out.problems += exc.problems
+    if "phones_table" in read:
+        with collector_paused():  # a million lasting models: nothing for the collector to free
+            out.phones = fleet_tables.read_phones(read["phones_table"], ctx)
+        out.problems += read["phones_table"].problems
+    if "actions_table" in read:
+        ids: dict[str, int] | None = dict(ctx.yaml_ids)
+        ids.update((phone.id, i) for i, phone in enumerate(out.phones))
+        if "phones_table" in keys and not out.phones:
+            ids = None  # the phones table failed: which ids exist is unknown
+        with collector_paused():
+            out.actions = fleet_tables.read_actions(read["actions_table"], ctx, ids)
+        out.problems += read["actions_table"].problems
+    return out

@@ -278,6 +278,10 @@ class Phone(_Model):
 from sim.scenario.generate_models import GenerateGroup  # noqa: E402
 
 
+TablePath = Annotated[str, Field(min_length=1, max_length=4096)]
+"""A table file, relative to the scenario's folder: `.csv` or `.parquet`."""
+
+
 class Scenario(_Model):
     """A whole scenario: window, zone, catalog, policy, account and phones."""
 
@@ -290,6 +294,11 @@ class Scenario(_Model):
     policy: Policy = Policy()
     account: Account = Account()
     phones: list[Phone] = []
+    phones_table: TablePath | None = None
+    """A CSV or Parquet file of more phones, one row each (fleet_tables.py); the loader
+    adds them to `phones` and clears this key."""
+    actions_table: TablePath | None = None
+    """A CSV or Parquet file of actions, one row each, naming their phone."""
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] | None = None
     generate: list[GenerateGroup] = []
     """Groups of random phones, expanded per replication from `seed` (generate.py)."""
