@@ -33,6 +33,22 @@ class StateRow:
     end: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneOutcome:
+    """A phone as it stands at the end of the window, with what its costs are read against."""
+
+    id: str
+    spec: str
+    quantity: int
+    billing: str
+    final_state: str | None
+    expires_at: int | None
+    group: str | None = None
+    order_mode: str = "monthly"  # the prepaid mode its orders are in (yearly or monthly)
+    use_from: int = 0  # its usage window: from `at` to its first delete/unsubscribe action
+    use_until: int = 0
+
+
 @dataclass(slots=True)
 class NoteRow:
     """A notification to the account holder (kinds: billing-rules §6)."""

@@ -22,13 +22,15 @@ import pandas as pd
 from .atomic import UnsafeOutputFolder, replace_folder, replace_refusal
 from .clock import Clock, remembered
 from .gcpause import collector_paused
+from .costs import LOST, MODES, MonthModeCosts, PhoneCosts, monthly_costs, phone_costs
 from .money import fmt, from_e8
 from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_usage
 from .rating import HOUR, BillLines
-from .records import LedgerRow, NoteRow, StateRow
+from .records import LedgerRow, NoteRow, PhoneOutcome, StateRow
 from .usage import NOT_SETTLED, Usage
 
-OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "summary.json")
+OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "costs.csv",
+                "monthly.csv", "summary.json")
 PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
 FIGURE_STEMS = ("timeline", "money", "compare", "breakeven")  # drawn by sim.plots
 FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
@@ -39,18 +41,16 @@ LEDGER_COLUMNS = ["time", "phone", "kind", "amount", "paid_from", "balance_after
                   "period_start", "period_end", "detail"]
 STATE_COLUMNS = ["phone", "billing", "state", "start", "end"]
 NOTE_COLUMNS = ["time", "phone", "kind", "days_before", "detail"]
+COST_COLUMNS = ["phone", "billing", "group", "spec", "quantity", "cash", "accrued",
+                "billable_hours", "unusable_hours", "failed_renewals", "refused_operations",
+                "final_state"]
+MONTHLY_COLUMNS = ["month", "billing", "cash", "accrued", "instances_in_use",
+                   "instance_hours"]
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneOutcome:
-    """A phone as it stands at the end of the window."""
-
-    id: str
-    spec: str
-    quantity: int
-    billing: str
-    final_state: str | None
-    expires_at: int | None
+def hours(seconds: int | float) -> float:
+    """Seconds as hours for the files: 6 decimals at most, no float noise."""
+    return round(seconds / 3600, 6) + 0.0  # + 0.0: never -0.0
 
 
 class Result:
@@ -67,22 +67,58 @@ class Result:
         self.usage_lines = usage  # the bill lines, made in blocks when they are needed
         self.phones = phones
         self.refused = refused
+        self.costs: PhoneCosts = phone_costs(phones, ledger, states, notes, usage, start, end)
+        """Both views of every phone's cost (sim/costs.py: the one definition)."""
         self.summary = self._summary()
 
     # --- summary -----------------------------------------------------------------------
     def phone_costs(self) -> dict[str, Decimal]:
-        """Per phone: its orders - its refunds + all its bill lines, settled or not."""
-        costs = {p.id: Decimal(0) for p in self.phones}
-        for row in self.ledger_rows:
-            if row.phone:
-                costs[row.phone] -= row.amount
-        totals = self.usage_lines.per_phone_e8
-        for i in np.flatnonzero(totals).tolist():
-            costs[self.phones[i].id] += from_e8(int(totals[i]))
-        return costs
+        """Per phone, the cash view: its orders - its refunds + all its bill lines."""
+        return dict(zip(self.costs.ids, self.costs.cash))
+
+    def accrued_costs(self) -> dict[str, Decimal]:
+        """Per phone, the accrued view: its orders spread over what they pay for."""
+        return dict(zip(self.costs.ids, self.costs.accrued))
+
+    def by_billing(self) -> dict[str, dict[str, Decimal]]:
+        """Cash and accrued per billing mode: orders under their prepaid mode, bill lines
+        under pay-per-use (a phone that changed mode counts in both)."""
+        c = self.costs
+        out = {m: {"cash": Decimal(0), "accrued": Decimal(0)} for m in MODES}
+        for p, cash, accrued in zip(self.phones, c.prepaid_cash, c.prepaid_accrued):
+            out[p.order_mode]["cash"] += cash
+            out[p.order_mode]["accrued"] += accrued
+        lines = sum((a - b for a, b in zip(c.cash, c.prepaid_cash)), Decimal(0))
+        out["pay_per_use"] = {"cash": lines, "accrued": lines}
+        used = {p.billing for p in self.phones}
+        return {m: v for m, v in out.items() if m in used or v["cash"] or v["accrued"]}
+
+    def by_group(self) -> dict[str, dict]:
+        """Cash, accrued, phones and instances per generated group (phones without one: none)."""
+        out: dict[str, dict] = {}
+        for p, cash, accrued in zip(self.phones, self.costs.cash, self.costs.accrued):
+            if p.group is None:
+                continue
+            g = out.setdefault(p.group, {"phones": 0, "instances": 0, "cash": Decimal(0),
+                                         "accrued": Decimal(0)})
+            g["phones"] += 1
+            g["instances"] += p.quantity
+            g["cash"] += cash
+            g["accrued"] += accrued
+        return out
+
+    def losses(self) -> dict:
+        """What the lifecycle took: failed auto-renewals, phones lost, unusable hours."""
+        c = self.costs
+        out = {"failed_auto_renewals": int(c.failed_renewals.sum())}
+        for state in LOST:
+            out[f"phones_{state.lower()}"] = int(c.ever[state].sum())
+        out["unusable_hours"] = hours(int(c.unusable_seconds.sum()))
+        out["refused_operations"] = self.refused
+        return out
 
     def _summary(self) -> dict:
-        costs = self.phone_costs()
+        c = self.costs
         iso = self.clock.iso
         return {
             "scenario": self.name,
@@ -91,20 +127,84 @@ class Result:
             "start": iso(self.start),
             "end": iso(self.end),
             "final_balance": fmt(self.final_balance),
-            "total_cost": fmt(sum(costs.values(), Decimal(0))),
+            "total_cost": fmt(sum(c.cash, Decimal(0))),
+            "total_cost_accrued": fmt(sum(c.accrued, Decimal(0))),
             "phones": {
                 p.id: {
                     "billing": p.billing,
                     "final_state": p.final_state,
-                    "cost": fmt(costs[p.id]),
+                    "cost": fmt(c.cash[i]),
                     "expires_at": iso(p.expires_at) if p.expires_at is not None else None,
                     "spec": p.spec,
                     "quantity": p.quantity,
+                    "cost_accrued": fmt(c.accrued[i]),
+                    "group": p.group,
+                    "billable_hours": hours(int(c.billable_seconds[i])),
+                    "unusable_hours": hours(int(c.unusable_seconds[i])),
+                    "failed_renewals": int(c.failed_renewals[i]),
+                    "refused_operations": int(c.refused[i]),
                 }
-                for p in self.phones
+                for i, p in enumerate(self.phones)
             },
             "refused_operations": self.refused,
+            "by_billing": {m: {k: fmt(v) for k, v in d.items()}
+                           for m, d in self.by_billing().items()},
+            "by_group": {g: {k: fmt(v) if isinstance(v, Decimal) else v for k, v in d.items()}
+                         for g, d in self.by_group().items()},
+            "lifecycle_losses": self.losses(),
         }
+
+    # --- the two views per month (sim/costs.py) -----------------------------------------
+    @cached_property
+    def month_costs(self) -> MonthModeCosts:
+        return monthly_costs(self.phones, self.ledger_rows, self.state_rows, self.usage_lines,
+                             self.clock, self.start, self.end)
+
+    def _monthly_rows(self) -> list[tuple]:
+        """monthly.csv: per calendar month x billing mode, in month then mode order."""
+        m = self.month_costs
+        keys = set(m.cash) | set(m.accrued) | set(m.peak)
+        rows = []
+        for i, month in enumerate(m.months):
+            for mode in MODES:
+                if (i, mode) not in keys:
+                    continue
+                rows.append((month.label, mode, m.cash.get((i, mode), Decimal(0)),
+                             m.accrued.get((i, mode), Decimal(0)), m.peak.get((i, mode), 0),
+                             hours(m.instance_seconds.get((i, mode), 0))))
+        return rows
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """monthly.csv as a DataFrame (exact Decimal money)."""
+        rows = self._monthly_rows()
+        cols = list(zip(*rows)) or [()] * len(MONTHLY_COLUMNS)
+        return pd.DataFrame({
+            "month": pd.Series(cols[0], dtype=object),
+            "billing": pd.Series(cols[1], dtype=object),
+            "cash": pd.Series(cols[2], dtype=object),
+            "accrued": pd.Series(cols[3], dtype=object),
+            "instances_in_use": pd.Series(cols[4], dtype="int64"),
+            "instance_hours": pd.Series(cols[5], dtype="float64"),
+        }, columns=MONTHLY_COLUMNS)
+
+    def _cost_rows(self) -> list[tuple]:
+        c = self.costs
+        return [(p.id, p.billing, p.group or "", p.spec, p.quantity, c.cash[i], c.accrued[i],
+                 hours(int(c.billable_seconds[i])), hours(int(c.unusable_seconds[i])),
+                 int(c.failed_renewals[i]), int(c.refused[i]), p.final_state or "")
+                for i, p in enumerate(self.phones)]
+
+    @cached_property
+    def cost_table(self) -> pd.DataFrame:
+        """costs.csv as a DataFrame: one row per phone, both views (exact Decimal money)."""
+        rows = self._cost_rows()
+        cols = list(zip(*rows)) or [()] * len(COST_COLUMNS)
+        dtypes = {"quantity": "int64", "billable_hours": "float64",
+                  "unusable_hours": "float64", "failed_renewals": "int64",
+                  "refused_operations": "int64"}
+        return pd.DataFrame({name: pd.Series(col, dtype=dtypes.get(name, object))
+                             for name, col in zip(COST_COLUMNS, cols)}, columns=COST_COLUMNS)
 
     # --- bill lines (all of them in memory: only when asked) ----------------------------
     @cached_property
@@ -179,7 +279,7 @@ class Result:
 
     # --- files -------------------------------------------------------------------------
     def write(self, out: str | os.PathLike, format: str = "csv") -> Path:
-        """Write the five outputs into `out`, atomically: a failed write leaves nothing.
+        """Write the outputs (OUTPUT_FILES) into `out`, atomically: a failed write leaves nothing.
 
         `format="parquet"` writes the four tables as `.parquet` (same columns and text).
         """
@@ -218,6 +318,12 @@ class Result:
              r.detail) for r in self.note_rows), ext, int_columns=("days_before",))
         write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
                     iso, ext)
+        write_rows(folder / f"costs.{ext}", COST_COLUMNS, (
+            (*r[:5], fmt(r[5]), fmt(r[6]), *r[7:]) for r in self._cost_rows()), ext,
+            int_columns=("quantity", "failed_renewals", "refused_operations"))
+        write_rows(folder / f"monthly.{ext}", MONTHLY_COLUMNS, (
+            (r[0], r[1], fmt(r[2]), fmt(r[3]), *r[4:]) for r in self._monthly_rows()), ext,
+            int_columns=("instances_in_use",))
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
             json.dump(self.summary, fh, indent=2, ensure_ascii=False)
             fh.write("\n")

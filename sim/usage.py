@@ -81,16 +81,15 @@ class Usage:
         return Block(lines, cycles, which, self.settled_for(cycles))
 
     # --- totals from the intervals -------------------------------------------------------
-    def _totals(self, phones: int) -> tuple[np.ndarray, int]:
-        """Each phone's sum of line amounts and the number of lines, without the lines.
+    def _pieces(self):
+        """The partial lines of every interval, merged per phone and cycle, and its full hours.
 
         An interval's lines are its first and last (partial) cycles plus full hours between,
         and a full-hour line is exactly the rate. Partial pieces of one phone in one cycle
-        are merged before rounding, as the lines are.
+        are merged before rounding, as the lines are. Returns (key, cycle, amount) of the
+        partial lines, the number of full hours of each interval and the rates' dtype.
         """
         sp, rate_of = self.spans, self.rate_of
-        if not len(sp):
-            return np.zeros(phones, dtype=rate_of.dtype), 0
         last = sp.first + HOUR * (sp.count - 1)
         single = sp.count == 1
         pieces = np.where(single, 1, 2)
@@ -105,15 +104,42 @@ class Usage:
         same = (key[1:] == key[:-1]) & (cycle[1:] == cycle[:-1])
         if same.any():
             idx = np.flatnonzero(np.concatenate(([True], ~same)))
-            sec, key = np.add.reduceat(sec, idx), key[idx]
+            sec, key, cycle = np.add.reduceat(sec, idx), key[idx], cycle[idx]
         full = np.maximum(sp.count - 2, 0)
         # int64 sums unless a phone's total could overflow (extreme prices): then exact ints.
         wide = int(rate_of.max(initial=0)) * int(sp.count.sum() + 1) >= 2**62
-        totals = np.zeros(phones, dtype=object if wide else np.int64)
-        rate = rate_of.astype(totals.dtype)
-        np.add.at(totals, key, (2 * rate[key] * sec + HOUR) // (2 * HOUR))
+        dtype = object if wide else np.int64
+        rate = rate_of.astype(dtype)
+        amount = (2 * rate[key] * sec + HOUR) // (2 * HOUR)
+        return key, cycle, amount, full, rate, dtype
+
+    def _totals(self, phones: int) -> tuple[np.ndarray, int]:
+        """Each phone's sum of line amounts and the number of lines, without the lines."""
+        if not len(self.spans):
+            return np.zeros(phones, dtype=self.rate_of.dtype), 0
+        key, _, amount, full, rate, dtype = self._pieces()
+        sp = self.spans
+        totals = np.zeros(phones, dtype=dtype)
+        np.add.at(totals, key, amount)
         np.add.at(totals, sp.key, full * rate[sp.key])
         return totals, len(key) + int(full.sum())
+
+    def per_cycle_e8(self) -> tuple[np.ndarray, np.ndarray]:
+        """The covered cycles and, per cycle, the sum of its lines over every phone."""
+        if not len(self.spans):
+            return self.cycles, np.zeros(0, dtype=np.int64)
+        _, cycle, amount, full, rate, dtype = self._pieces()
+        sp, cycles = self.spans, self.cycles
+        totals = np.zeros(len(cycles) + 1, dtype=dtype)
+        np.add.at(totals, np.searchsorted(cycles, cycle), amount)
+        # Full hours of an interval: every cycle after its first and before its last.
+        has = full > 0
+        first = np.searchsorted(cycles, sp.first[has]) + 1
+        step = np.zeros(len(cycles) + 1, dtype=dtype)
+        np.add.at(step, first, rate[sp.key[has]])
+        np.add.at(step, first + full[has], -rate[sp.key[has]])
+        totals += np.cumsum(step)
+        return cycles, totals[:-1]
 
     def _covered_cycles(self) -> np.ndarray:
         """Distinct cycle starts holding at least one line, increasing."""

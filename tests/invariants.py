@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -476,11 +478,73 @@ def check_summary_costs(scenario: Scenario, out: Outputs, win: Window) -> None:
     assert epoch(out.summary["start"]) == win.start and epoch(out.summary["end"]) == win.end
 
 
+def _month(win: Window, t: int) -> str:
+    return win.local(t).strftime("%Y-%m")
+
+
+def check_two_views(scenario: Scenario, out: Outputs, win: Window) -> None:
+    """costs.csv and monthly.csv agree with the ledger, the bill lines and summary.json.
+
+    Cash: orders and refunds in the month they were paid, bill lines in the month they
+    were settled (unsettled: their cycle's month). Accrued: each order net of its refund
+    spread over the seconds it pays for (cut at the refund), recomputed here with exact
+    fractions, plus bill lines by cycle. Each file rounds each cell to 8 decimals.
+    """
+    costs = list(csv.DictReader(io.StringIO(out.raw["costs.csv"].decode())))
+    monthly = list(csv.DictReader(io.StringIO(out.raw["monthly.csv"].decode())))
+    phones = out.summary["phones"]
+    assert [r["phone"] for r in costs] == list(phones)
+    billable: dict[str, int] = defaultdict(int)
+    for row in out.states:
+        if row["state"] in BILLABLE:
+            billable[row["phone"]] += (row["end"] or win.end) - row["start"]
+    for r in costs:
+        p = phones[r["phone"]]
+        assert r["cash"] == p["cost"] and r["accrued"] == p["cost_accrued"], r
+        assert abs(float(r["billable_hours"]) - billable[r["phone"]] / 3600) < 1e-6, r
+    cash: dict[str, Decimal] = defaultdict(Decimal)
+    accrued: dict[str, Fraction] = defaultdict(Fraction)
+    refunds = {(r["phone"], r["period_start"]): r for r in out.ledger if r["kind"] == "refund"}
+    for row in out.ledger:
+        if row["phone"]:
+            cash[_month(win, row["time"])] -= row["amount"]
+        if row["kind"] not in ORDER_KINDS:
+            continue
+        a, b = row["period_start"], row["period_end"] + 1
+        net = Fraction(-row["amount"])
+        refund = refunds.get((row["phone"], a))
+        if refund is not None:
+            net -= Fraction(refund["amount"])
+            b = min(b, max(refund["time"], a))
+        t = max(a, win.start)
+        while t < min(b, win.end):
+            nxt = min(b, win.end, win.epoch(dt.datetime(
+                win.local(t).year + win.local(t).month // 12, win.local(t).month % 12 + 1, 1)))
+            accrued[_month(win, t)] += net * (nxt - t) / (b - a)
+            t = nxt
+    for line in out.usage:
+        cash[_month(win, line["settled_at"] or line["cycle_start"])] += line["amount"]
+        accrued[_month(win, line["cycle_start"])] += Fraction(line["amount"])
+    files_cash: dict[str, Decimal] = defaultdict(Decimal)
+    files_accrued: dict[str, Decimal] = defaultdict(Decimal)
+    for r in monthly:
+        files_cash[r["month"]] += Decimal(r["cash"])
+        files_accrued[r["month"]] += Decimal(r["accrued"])
+    for month in set(cash) | set(files_cash):
+        assert files_cash[month] == cash[month], (month, files_cash[month], cash[month])
+    slack = Fraction(1, 10**8) * (len(monthly) + 1)
+    for month in set(accrued) | set(files_accrued):
+        assert abs(Fraction(files_accrued[month]) - accrued[month]) <= slack, month
+    total = Fraction(Decimal(out.summary["total_cost_accrued"]))
+    assert abs(sum(accrued.values(), Fraction(0)) - total) <= slack
+    assert sum(cash.values(), Decimal(0)) == Decimal(out.summary["total_cost"])
+
+
 CHECKS = [
     check_ledger_reconciles, check_final_balance, check_money_rules,
     check_account_notifications, check_state_intervals, check_bill_lines, check_settlements,
     check_orders_and_refunds, check_paid_periods_and_timers, check_window,
-    check_notifications, check_summary_costs,
+    check_notifications, check_summary_costs, check_two_views,
 ]
 
 

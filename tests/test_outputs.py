@@ -30,6 +30,11 @@ COLUMNS = {
     "ledger.csv": ["time", "phone", "kind", "amount", "paid_from", "balance_after",
                    "period_start", "period_end", "detail"],
     "usage.csv": ["phone", "cycle_start", "cycle_end", "seconds", "amount", "settled_at"],
+    "costs.csv": ["phone", "billing", "group", "spec", "quantity", "cash", "accrued",
+                  "billable_hours", "unusable_hours", "failed_renewals", "refused_operations",
+                  "final_state"],
+    "monthly.csv": ["month", "billing", "cash", "accrued", "instances_in_use",
+                    "instance_hours"],
     "states.csv": ["phone", "billing", "state", "start", "end"],
     "notifications.csv": ["time", "phone", "kind", "days_before", "detail"],
 }
@@ -113,10 +118,11 @@ def written(request, tmp_path_factory):
     return scenario, result, folder, tables, summary, headers
 
 
-def test_the_five_files_with_their_exact_columns(written):
+def test_the_output_files_with_their_exact_columns(written):
     _, _, folder, _, summary, headers = written
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["ledger.csv", "usage.csv", "states.csv", "notifications.csv", "summary.json"])
+        ["ledger.csv", "usage.csv", "states.csv", "notifications.csv", "costs.csv",
+         "monthly.csv", "summary.json"])
     for name, columns in COLUMNS.items():
         assert headers[name] == columns, name
     assert {"scenario", "currency", "start", "end", "final_balance", "total_cost", "phones",

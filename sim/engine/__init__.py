@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..gcpause import collector_paused
-from ..result import PhoneOutcome, Result
+from ..costs import ENDING_ACTIONS
+from ..records import PhoneOutcome
+from ..result import Result
 from ..scenario.generate import expand
 from ..scenario.models import Scenario
 from ..usage import Usage
@@ -24,6 +26,12 @@ def simulate(scenario: Scenario, replication: int = 0) -> Result:
         return _result(run)
 
 
+def _use_until(run: Run, cfg) -> int:
+    """End of a phone's usage window: its first delete or unsubscribe action, else `end`."""
+    stops = [run.clock.epoch(a.at) for a in cfg.actions if a.do in ENDING_ACTIONS]
+    return min(stops, default=run.end)
+
+
 def _result(run: Run) -> Result:
     usage = Usage(run.meter.closed_intervals(run.end), run.meter.rate, len(run.phones),
                   run.clock.hour_start, run.settled_at)
@@ -33,7 +41,10 @@ def _result(run: Run) -> Result:
     phones = [
         PhoneOutcome(p.id, p.spec.id, p.qty, p.billing, p.state,
                      p.expires if p.billing != PPU and p.state not in (None, UNSUBSCRIBED)
-                     else None)
+                     else None,
+                     group=p.cfg.group,
+                     order_mode="yearly" if p.cfg.billing == "yearly" else "monthly",
+                     use_from=p.opened_at, use_until=_use_until(run, p.cfg))
         for p in run.phones
     ]
     return Result(name=run.scenario.name, currency=run.scenario.currency, clock=run.clock,
