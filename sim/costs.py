@@ -13,7 +13,7 @@ read their costs from here. Sums are exact; an accrued share multiplies before i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,15 +34,41 @@ MODES = ("monthly", "yearly", PPU)
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class Accrual:
-    """A prepaid order net of its refund, paid at `time`, accruing over [start, stop)."""
+class Orders:
+    """The ledger's rows as arrays: each phone's money movements, and its prepaid orders
+    net of their refunds with the seconds they pay for [start, stop) (cut at the refund)."""
 
-    phone: int
-    time: int
-    net: Decimal
-    start: int
-    stop: int
+    def __init__(self, ledger: Sequence[LedgerRow], index: dict[str, int]):
+        phone, time, amount = [], [], []
+        refunds, orders = {}, []
+        for r in ledger:  # one pass: a fleet's ledger has tens of thousands of rows
+            if not r.phone:
+                continue
+            phone.append(index[r.phone])
+            time.append(r.time)
+            amount.append(r.amount)
+            if r.kind == "refund":
+                refunds[(r.phone, r.period_start)] = r
+            elif r.kind in ORDER_KINDS:
+                orders.append(r)
+        self.phone = np.array(phone, dtype=np.int64)
+        self.time = np.array(time, dtype=np.int64)
+        self.amount = np.array(amount + [None], dtype=object)[:-1]
+        o_phone, o_start, net, stop = [], [], [], []
+        for r in orders:
+            o_phone.append(index[r.phone])
+            o_start.append(r.period_start)
+            refund = refunds.get((r.phone, r.period_start))
+            if refund is None:
+                net.append(-r.amount)
+                stop.append(r.period_end + 1)
+            else:  # paid for up to the refund instant
+                net.append(-r.amount - refund.amount)
+                stop.append(min(r.period_end + 1, max(refund.time, r.period_start)))
+        self.o_phone = np.array(o_phone, dtype=np.int64)
+        self.o_start = np.array(o_start, dtype=np.int64)
+        self.o_net = np.array(net + [None], dtype=object)[:-1]
+        self.o_stop = np.array(stop, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -60,31 +86,36 @@ class PhoneCosts:
     failed_renewals: np.ndarray     # auto-renewal attempts that failed
     refused: np.ndarray             # operations refused
     ever: dict[str, np.ndarray]     # per lost state: whether the phone was ever in it
+    orders: Orders                  # the ledger as arrays, for monthly_costs
 
 
-def accruals(ledger: Sequence[LedgerRow], index: dict[str, int]) -> Iterator[Accrual]:
-    """Every prepaid order net of its refund, with the seconds it pays for."""
-    refunds = {(r.phone, r.period_start): r for r in ledger if r.kind == "refund"}
-    for row in ledger:
-        if row.kind not in ORDER_KINDS:
-            continue
-        start, stop = row.period_start, row.period_end + 1
-        refund = refunds.get((row.phone, start))
-        net = -row.amount
-        if refund is not None:
-            net -= refund.amount
-            stop = min(stop, max(refund.time, start))  # paid for up to the refund instant
-        yield Accrual(index[row.phone], row.time, net, start, stop)
+def _spread(net: np.ndarray, start: np.ndarray, stop: np.ndarray, lo: np.ndarray,
+            hi: np.ndarray, key: np.ndarray, size: int) -> list[Decimal]:
+    """Sum per key of the part of each `net`, spread over [start, stop), inside [lo, hi).
 
-
-def share(net: Decimal, start: int, stop: int, lo: int, hi: int) -> Decimal:
-    """The part of `net` accruing over [start, stop) that falls inside [lo, hi)."""
-    inside = min(stop, hi) - max(start, lo)
-    if inside <= 0 or stop <= start:
-        return ZERO
-    if inside == stop - start:
-        return net
-    return net * inside / (stop - start)  # multiply first: one division, then one rounding
+    Exact: a piece is net x inside / length; pieces of one key and one length are added
+    before the one division (multiply first, then divide once).
+    """
+    out = [ZERO] * size
+    length = stop - start
+    inside = np.minimum(stop, hi) - np.maximum(start, lo)
+    keep = (inside > 0) & (length > 0)
+    whole = keep & (inside == length)
+    sums = np.array([ZERO] * (size + 1), dtype=object)
+    np.add.at(sums, key[whole], net[whole])
+    part = np.flatnonzero(keep & ~whole)
+    if len(part):
+        span = int(length[part].max()) + 1  # one integer per (key, length) pair
+        groups, which = np.unique(key[part].astype(object) * span + length[part],
+                                  return_inverse=True)
+        num = np.array([ZERO] * len(groups), dtype=object)
+        np.add.at(num, which.reshape(-1), net[part] * inside[part].astype(object))
+        for pair, value in zip(groups.tolist(), num.tolist()):
+            k, n = divmod(pair, span)
+            out[k] += value / n
+    for k in np.flatnonzero(sums[:-1] != ZERO).tolist():
+        out[k] += sums[k]
+    return out
 
 
 def phone_costs(phones: Sequence[PhoneOutcome], ledger: Sequence[LedgerRow],
@@ -93,13 +124,13 @@ def phone_costs(phones: Sequence[PhoneOutcome], ledger: Sequence[LedgerRow],
     """Both views of every phone's cost, its billable and unusable hours and its losses."""
     n = len(phones)
     index = {p.id: i for i, p in enumerate(phones)}
-    prepaid_cash = [ZERO] * n
-    for row in ledger:
-        if row.phone:
-            prepaid_cash[index[row.phone]] -= row.amount
-    prepaid_accrued = [ZERO] * n
-    for a in accruals(ledger, index):
-        prepaid_accrued[a.phone] += share(a.net, a.start, a.stop, start, end)
+    o = Orders(ledger, index)
+    paid = np.array([ZERO] * n, dtype=object)
+    np.add.at(paid, o.phone, -o.amount)
+    prepaid_cash = paid.tolist()
+    k = len(o.o_phone)
+    prepaid_accrued = _spread(o.o_net, o.o_start, o.o_stop, np.full(k, start),
+                              np.full(k, end), o.o_phone, n)
     lines_e8 = usage.per_phone_e8
     lines = [ZERO] * n
     for i in np.flatnonzero(lines_e8).tolist():
@@ -130,7 +161,7 @@ def phone_costs(phones: Sequence[PhoneOutcome], ledger: Sequence[LedgerRow],
             refused[index[note.phone]] += 1
     return PhoneCosts([p.id for p in phones], cash, accrued, prepaid_cash, prepaid_accrued,
                       lines_e8, billable_seconds.astype(np.int64),
-                      unusable_seconds.astype(np.int64), failed, refused, ever)
+                      unusable_seconds.astype(np.int64), failed, refused, ever, o)
 
 
 @dataclass(frozen=True)
@@ -164,32 +195,42 @@ class MonthModeCosts:
     instance_seconds: dict[tuple[int, str], int]
 
 
-def monthly_costs(phones: Sequence[PhoneOutcome], ledger: Sequence[LedgerRow],
-                  states: Sequence[StateRow], usage: Usage, clock: Clock, start: int,
+def monthly_costs(phones: Sequence[PhoneOutcome], o: Orders, states: Sequence[StateRow], usage: Usage, clock: Clock, start: int,
                   end: int) -> MonthModeCosts:
     """Cash and accrued cost per calendar month and billing mode, and instances in use."""
     cal = months(clock, start, end)
     starts = np.array([m.start for m in cal], dtype=np.int64)
+    stops = np.array([m.stop for m in cal], dtype=np.int64)
     cash: dict[tuple[int, str], Decimal] = {}
     accrued: dict[tuple[int, str], Decimal] = {}
 
     def add(table, key, value):
         table[key] = table.get(key, ZERO) + value
 
-    def month_of(t: int) -> int:
-        return max(0, int(np.searchsorted(starts, t, side="right")) - 1)
+    def month_of(t: np.ndarray) -> np.ndarray:
+        return np.clip(np.searchsorted(starts, t, side="right") - 1, 0, None)
 
-    index = {p.id: i for i, p in enumerate(phones)}
-    for row in ledger:  # orders and refunds leave or return at their time
-        if row.phone:
-            add(cash, (month_of(row.time), phones[index[row.phone]].order_mode), -row.amount)
-    for a in accruals(ledger, index):
-        mode = phones[a.phone].order_mode
-        first = month_of(max(a.start, start))
-        for m in range(first, len(cal)):
-            if cal[m].start >= min(a.stop, end):
-                break
-            add(accrued, (m, mode), share(a.net, a.start, a.stop, cal[m].start, cal[m].stop))
+    yearly = np.array([p.order_mode == "yearly" for p in phones] or [False])
+    prepaid = ("monthly", "yearly")
+    size = 2 * len(cal)  # key = month x 2 + (1 if yearly)
+    # Orders and refunds leave or come back in the month of their time.
+    key = month_of(o.time) * 2 + yearly[o.phone]
+    paid = np.array([ZERO] * (size + 1), dtype=object)
+    np.add.at(paid, key, -o.amount)
+    for k in np.flatnonzero(paid[:-1] != ZERO).tolist():
+        add(cash, (k // 2, prepaid[k % 2]), paid[k])
+    # Each order accrues over the months its period [start, stop) touches in the window.
+    first = month_of(np.maximum(o.o_start, start))
+    last = month_of(np.maximum(np.minimum(o.o_stop, end) - 1, start))
+    count = np.maximum(last - first + 1, 0)
+    row = np.repeat(np.arange(len(first)), count)
+    month = np.repeat(first, count) + (np.arange(int(count.sum())) - np.repeat(
+        np.cumsum(count) - count, count))
+    spread = _spread(o.o_net[row], o.o_start[row], o.o_stop[row], starts[month],
+                     stops[month], month * 2 + yearly[o.o_phone[row]], size)
+    for k, value in enumerate(spread):
+        if value:
+            add(accrued, (k // 2, prepaid[k % 2]), value)
 
     cycles, per_cycle = usage.per_cycle_e8()
     if len(cycles):

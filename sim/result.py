@@ -157,8 +157,8 @@ class Result:
     # --- the two views per month (sim/costs.py) -----------------------------------------
     @cached_property
     def month_costs(self) -> MonthModeCosts:
-        return monthly_costs(self.phones, self.ledger_rows, self.state_rows, self.usage_lines,
-                             self.clock, self.start, self.end)
+        return monthly_costs(self.phones, self.costs.orders, self.state_rows,
+                             self.usage_lines, self.clock, self.start, self.end)
 
     def _monthly_rows(self) -> list[tuple]:
         """monthly.csv: per calendar month x billing mode, in month then mode order."""

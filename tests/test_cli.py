@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 import subprocess
 import sys
 import types
@@ -106,17 +107,24 @@ def test_run_writes_outputs_and_prints_the_summary_table(scenario_file, workdir)
     lines = result.stdout.splitlines()
     assert lines[0] == ("cli-fleet: 2023-02-01T00:00:00+08:00 -> 2023-04-01T00:00:00+08:00 "
                         "(USD)")
-    assert lines[2].split() == ["phone", "billing", "final", "state", "cost"]
+    assert lines[2].split() == ["phone", "billing", "qty", "final", "state", "cash", "accrued",
+                                "unusable", "h"]
     phone_rows = {line.split()[0]: line.split() for line in lines[3:5]}
     for phone_id, phone in summary["phones"].items():
-        assert phone_rows[phone_id] == [phone_id, phone["billing"], phone["final_state"],
-                                        phone["cost"]]
-    assert lines[6:] == [
-        f"final balance       {summary['final_balance']} USD",
-        f"total cost          {summary['total_cost']} USD",
-        f"refused operations  {summary['refused_operations']}",
-        "outputs             results/cli-fleet",
-    ]
+        assert phone_rows[phone_id] == [phone_id, phone["billing"], str(phone["quantity"]),
+                                        phone["final_state"], _cents(phone["cost"]),
+                                        _cents(phone["cost_accrued"]),
+                                        f"{phone['unusable_hours']:,.1f}"]
+    assert lines[-2:] == [f"final balance       {_cents(summary['final_balance'])} USD",
+                          "outputs             results/cli-fleet"]
+    total = next(line for line in lines if line.startswith("total "))
+    assert total.split() == ["total", _cents(summary["total_cost"]),
+                             _cents(summary["total_cost_accrued"])]
+
+
+def _cents(text: str) -> str:
+    """Money as the printed summary shows it: half-up to cents (the files keep 8 decimals)."""
+    return f"{Decimal(text).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def test_run_out_option(scenario_file, tmp_path, workdir):
@@ -194,11 +202,19 @@ def test_table_shows_a_phone_that_never_existed(scenario_file, tmp_path, workdir
             "final_balance": "455.00", "total_cost": "45.00",
             "phones": {
                 "office-1": {"billing": "monthly", "final_state": "Running", "cost": "45.00",
-                             "expires_at": "2023-03-09T00:00:00+08:00"},
+                             "expires_at": "2023-03-09T00:00:00+08:00", "quantity": 1,
+                             "cost_accrued": "44.12345678", "unusable_hours": 0.0},
                 "dev-1": {"billing": "pay_per_use", "final_state": None, "cost": "0.00",
-                          "expires_at": None},
+                          "expires_at": None, "quantity": 1, "cost_accrued": "0.00",
+                          "unusable_hours": 0.0, "refused_operations": 2},
             },
             "refused_operations": 2,
+            "total_cost_accrued": "44.12345678",
+            "by_billing": {"monthly": {"cash": "45.00", "accrued": "44.12345678"},
+                           "pay_per_use": {"cash": "0.00", "accrued": "0.00"}},
+            "lifecycle_losses": {"failed_auto_renewals": 0, "phones_expired": 0,
+                                 "phones_frozen": 0, "phones_released": 0,
+                                 "unusable_hours": 0.0, "refused_operations": 2},
         }
 
         def write(self, out, format="csv"):
@@ -211,13 +227,26 @@ def test_table_shows_a_phone_that_never_existed(scenario_file, tmp_path, workdir
     assert result.stdout.splitlines() == [
         "cli-fleet: 2023-02-01T00:00:00+08:00 -> 2023-04-01T00:00:00+08:00 (USD)",
         "",
-        "phone     billing      final state   cost",
-        "office-1  monthly      Running      45.00",
-        "dev-1     pay_per_use  -             0.00",
+        "phone     billing      qty  final state   cash  accrued  unusable h",
+        "office-1  monthly        1  Running      45.00    44.12         0.0",
+        "dev-1     pay_per_use    1  -             0.00     0.00         0.0",
+        "",
+        "billing mode  cash (USD)  accrued (USD)",
+        "monthly            45.00          44.12",
+        "pay_per_use         0.00           0.00",
+        "total              45.00          44.12",
+        "cash: what left the account, when it was paid; accrued: each order spread",
+        "over the time it pays for, inside the window (per month: monthly.csv)",
+        "",
+        "lifecycle losses (Expired, Frozen or Released while in use = unusable):",
+        "  failed auto-renewals  0",
+        "  phones expired        0",
+        "  phones frozen         0",
+        "  phones released       0",
+        "  hours unusable        0.0",
+        "  refused operations    2 (dev-1 x2)",
         "",
         "final balance       455.00 USD",
-        "total cost          45.00 USD",
-        "refused operations  2",
         f"outputs             {tmp_path / 'o'}",
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -21,31 +22,93 @@ def _check_out(out: Path) -> Path:
     return out.resolve()
 
 
-SUMMARY_ROWS = 40  # phones listed by `run`; summary.json has every one
+SUMMARY_ROWS = 40  # a fleet up to this size is listed phone by phone
+COSTLIEST = 10  # above it, the costliest phones (cash) are listed, then the groups
+NAMED = 5  # phones named beside a lifecycle loss
+
+
+def _money(text: str | None) -> str:
+    """An exact money string from summary.json, to cents for reading (files stay exact)."""
+    from sim.money import cents
+
+    return "-" if text is None else f"{cents(Decimal(text)):,}"
+
+
+def _columns(rows: list[tuple], right: set[int]) -> list[str]:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                      for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
+
+
+def _losses(summary: dict) -> list[str]:
+    """Failed auto-renewals, phones lost and hours unusable, with the phones concerned."""
+    phones = summary["phones"]
+    losses = summary.get("lifecycle_losses")
+    if losses is None:
+        return [f"refused operations  {summary['refused_operations']}"]
+
+    def named(key: str, unit: str = "") -> str:
+        """The phones with the most of `key`, each with its figure."""
+        most = sorted(((v.get(key) or 0, p) for p, v in phones.items() if v.get(key)),
+                      key=lambda x: -x[0])
+        shown = ", ".join(f"{p} {n:,.1f}{unit}" if isinstance(n, float) else f"{p} x{n}"
+                          for n, p in most[:NAMED])
+        return f" ({shown}{', ...' if len(most) > NAMED else ''})" if most else ""
+
+    ended = {s: [p for p, v in phones.items() if v["final_state"] == s.capitalize()]
+             for s in ("expired", "frozen", "released")}
+    rows = [("failed auto-renewals", f"{losses['failed_auto_renewals']}"
+                                     f"{named('failed_renewals')}")]
+    for state in ("expired", "frozen", "released"):
+        now = ended[state]
+        rows.append((f"phones {state}", f"{losses[f'phones_{state}']}"
+                     + (f" (at the end: {', '.join(now[:NAMED])}"
+                        f"{', ...' if len(now) > NAMED else ''})" if now else "")))
+    rows.append(("hours unusable", f"{losses['unusable_hours']:,.1f}"
+                                   f"{named('unusable_hours', ' h')}"))
+    rows.append(("refused operations", f"{summary['refused_operations']}"
+                                       f"{named('refused_operations')}"))
+    return ["lifecycle losses (Expired, Frozen or Released while in use = unusable):",
+            *("  " + line for line in _columns(rows, set()))]
 
 
 def _summary_table(summary: dict, written: Path | str) -> str:
-    """A short human summary: one row per phone, then the account totals."""
-    rows = [("phone", "billing", "final state", "cost")]
+    """The printed summary: phones (or the costliest and the groups), totals per billing
+    mode in both views, lifecycle losses. Money to cents; files keep exact values."""
+    cur = summary["currency"]
     phones = list(summary["phones"].items())
-    for phone_id, phone in phones[:SUMMARY_ROWS]:  # a fleet of thousands: the file has all
-        rows.append((phone_id, phone["billing"], phone["final_state"] or "-", phone["cost"]))
+    lines = [f"{summary['scenario']}: {summary['start']} -> {summary['end']} ({cur})", ""]
+    shown = phones
     if len(phones) > SUMMARY_ROWS:
-        rows.append((f"... {len(phones) - SUMMARY_ROWS} more", "", "", "(summary.json)"))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
-    lines = [f"{summary['scenario']}: {summary['start']} -> {summary['end']} "
-             f"({summary['currency']})", ""]
-    for row in rows:
-        lines.append(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
-                     f"{row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}")
-    currency = summary["currency"]
-    lines += [
-        "",
-        f"final balance       {summary['final_balance']} {currency}",
-        f"total cost          {summary['total_cost']} {currency}",
-        f"refused operations  {summary['refused_operations']}",
-        f"outputs             {written}",
-    ]
+        shown = sorted(phones, key=lambda kv: -Decimal(kv[1]["cost"]))[:COSTLIEST]
+        lines.append(f"{len(phones)} phones; the {COSTLIEST} costliest (cash; every phone "
+                     "is in costs.csv):")
+    rows = [("phone", "billing", "qty", "final state", "cash", "accrued", "unusable h")]
+    for phone_id, p in shown:
+        rows.append((phone_id, p["billing"], p.get("quantity", 1), p["final_state"] or "-",
+                     _money(p["cost"]), _money(p.get("cost_accrued")),
+                     f"{p.get('unusable_hours', 0):,.1f}"))
+    lines += _columns(rows, {2, 4, 5, 6})
+    groups = summary.get("by_group") or {}
+    if groups:
+        rows = [("group", "phones", "instances", "cash", "accrued")]
+        for name, g in groups.items():
+            rows.append((name, g["phones"], g["instances"], _money(g["cash"]),
+                         _money(g["accrued"])))
+        lines += ["", *_columns(rows, {1, 2, 3, 4})]
+    modes = summary.get("by_billing") or {}
+    rows = [("billing mode", f"cash ({cur})", f"accrued ({cur})")]
+    for mode, v in modes.items():
+        rows.append((mode, _money(v["cash"]), _money(v["accrued"])))
+    rows.append(("total", _money(summary["total_cost"]),
+                 _money(summary.get("total_cost_accrued"))))
+    lines += ["", *_columns(rows, {1, 2}),
+              "cash: what left the account, when it was paid; accrued: each order spread",
+              "over the time it pays for, inside the window (per month: monthly.csv)", ""]
+    lines += _losses(summary)
+    lines += ["",
+              f"final balance       {_money(summary['final_balance'])} {cur}",
+              f"outputs             {written}"]
     return "\n".join(lines)
 
 
