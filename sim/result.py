@@ -319,10 +319,12 @@ class Result:
         write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
                     iso, ext)
         write_rows(folder / f"costs.{ext}", COST_COLUMNS, (
-            (*r[:5], fmt(r[5]), fmt(r[6]), *r[7:]) for r in self._cost_rows()), ext,
+            (*r[:5], fmt(r[5]), fmt(r[6]), str(r[7]), str(r[8]), *r[9:])
+            for r in self._cost_rows()), ext,
             int_columns=("quantity", "failed_renewals", "refused_operations"))
         write_rows(folder / f"monthly.{ext}", MONTHLY_COLUMNS, (
-            (r[0], r[1], fmt(r[2]), fmt(r[3]), *r[4:]) for r in self._monthly_rows()), ext,
+            (r[0], r[1], fmt(r[2]), fmt(r[3]), r[4], str(r[5]))
+            for r in self._monthly_rows()), ext,
             int_columns=("instances_in_use",))
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
             json.dump(self.summary, fh, indent=2, ensure_ascii=False)

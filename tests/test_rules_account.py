@@ -40,7 +40,9 @@ def test_pay_with_balance_needs_the_price_and_a_refused_purchase_never_exists():
          "(phone is not existing)")]
     assert r.summary["phones"]["b"] == {
         "billing": M, "final_state": None, "cost": "0.00", "expires_at": None,
-        "spec": "pro-2c4g", "quantity": 1}
+        "spec": "pro-2c4g", "quantity": 1, "cost_accrued": "0.00", "group": None,
+        "billable_hours": 0.0, "unusable_hours": 0.0, "failed_renewals": 0,
+        "refused_operations": 2}
     assert r.summary["refused_operations"] == 2
     assert r.summary["total_cost"] == "75.00"
 

@@ -126,7 +126,9 @@ def test_every_refused_operation_of_the_table_is_recorded_counted_and_changes_no
         ("2023-03-04 00:00:00", "a", "released", None)]
     assert r.summary["phones"]["x"] == {
         "billing": "yearly", "final_state": None, "cost": "0.00", "expires_at": None,
-        "spec": "ent-8c16g", "quantity": 1}
+        "spec": "ent-8c16g", "quantity": 1, "cost_accrued": "0.00", "group": None,
+        "billable_hours": 0.0, "unusable_hours": 0.0, "failed_renewals": 0,
+        "refused_operations": 2}
 
 
 def test_pay_per_use_in_arrears_or_frozen_cannot_be_stopped_and_frozen_cannot_be_deleted():

@@ -637,7 +637,11 @@ def test_unsubscribe_daily_rule_seed_with_quantity_and_handling_fee():
     assert notes(r) == []  # the 07-01 alert and later ones were cancelled
     assert r.summary["phones"][P] | {} == {
         "billing": M, "final_state": "Unsubscribed", "cost": "82.80", "expires_at": None,
-        "spec": "pro-4c8g", "quantity": 2}
+        "spec": "pro-4c8g", "quantity": 2,
+        # Accrued = cash: the order, net of its refund, paid for 06-16 -> the refund instant
+        # (12 d 8 h 58 min 30 s = 296.975 h), all inside the window.
+        "cost_accrued": "82.80", "group": None, "billable_hours": 296.975,
+        "unusable_hours": 0.0, "failed_renewals": 0, "refused_operations": 0}
 
 
 def test_unsubscribe_hourly_rule_344_of_758_hours():
@@ -770,7 +774,11 @@ def test_change_billing_now_refunds_without_fee_and_starts_accrual_while_stopped
                         + [(P, h, 3600, "0.10000000", None) for h in feb])
     assert r.summary["phones"][P] == {
         "billing": U, "final_state": "Stopped", "cost": "65.90", "expires_at": None,
-        "spec": "pro-2c4g", "quantity": 1}
+        "spec": "pro-2c4g", "quantity": 1,
+        # Prepaid until the change (refunded there), then billed: 01-01 10:00 -> end 02-05
+        # 00:00 = 34 d 14 h = 830 h.
+        "cost_accrued": "65.90", "group": None, "billable_hours": 830.0,
+        "unusable_hours": 0.0, "failed_renewals": 0, "refused_operations": 0}
 
 
 def test_change_billing_at_expiry_converts_instead_of_expiring_no_refund_auto_off():

@@ -205,7 +205,7 @@ def test_strict_exits_3_after_writing_and_lists_the_refusals(scenario_file, work
     assert lines[1].startswith("  2023-02-09T10:00:00+08:00 office-1: delete refused: ")
     assert lines[2].startswith("  2023-02-10T10:00:00+08:00 office-1: start refused: ")
     assert len(lines) == 3
-    assert "refused operations  2" in result.stdout  # the summary table is still printed
+    assert "refused operations    2 (office-1 x2)" in result.stdout  # the summary table is still printed
 
 
 def test_strict_exits_0_without_refusals(tmp_path, workdir):

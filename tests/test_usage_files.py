@@ -141,11 +141,11 @@ def test_parquet_holds_the_text_of_the_csv(tmp_path):
     result.write(tmp_path / "csv")
     result.write(tmp_path / "pq", format="parquet")
     assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == [
-        "ledger.parquet", "notifications.parquet", "states.parquet", "summary.json",
-        "usage.parquet"]
+        "costs.parquet", "ledger.parquet", "monthly.parquet", "notifications.parquet",
+        "states.parquet", "summary.json", "usage.parquet"]
     assert (tmp_path / "csv" / "summary.json").read_text() == \
         (tmp_path / "pq" / "summary.json").read_text()
-    for stem in ("ledger", "usage", "states", "notifications"):
+    for stem in ("ledger", "usage", "states", "notifications", "costs", "monthly"):
         text = pd.read_csv(tmp_path / "csv" / f"{stem}.csv", dtype=str, keep_default_na=False)
         table = pq.read_table(tmp_path / "pq" / f"{stem}.parquet").to_pydict()
         assert list(table) == list(text.columns)
@@ -187,7 +187,8 @@ def test_cli_run_writes_parquet_and_may_rerun_into_the_same_folder(tmp_path, mon
         done = runner.invoke(cli, ["run", scenario, "--out", "out", "--format", fmt])
         assert done.exit_code == 0, done.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "ledger.csv", "notifications.csv", "states.csv", "summary.json", "usage.csv"]
+        "costs.csv", "ledger.csv", "monthly.csv", "notifications.csv", "states.csv",
+        "summary.json", "usage.csv"]
     refused = runner.invoke(cli, ["run", scenario, "--format", "parquet", "--plot"])
     assert refused.exit_code == 2
     assert "--plot" in refused.output
