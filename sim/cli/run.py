@@ -24,7 +24,7 @@ def _check_out(out: Path) -> Path:
 
 SUMMARY_ROWS = 40  # a fleet up to this size is listed phone by phone
 COSTLIEST = 10  # above it, the costliest phones (cash) are listed, then the groups
-NAMED = 5  # phones named beside a lifecycle loss
+NAMED = 3  # phones named beside a lifecycle loss
 
 
 def _money(text: str | None) -> str:
