@@ -312,17 +312,36 @@ def test_alias_bomb_is_refused(run_cli):
                      "refusing a possible 'billion laughs' document"]
 
 
-def test_alias_graph_under_the_limit_is_reported_without_expanding_it(run_cli):
-    # 81 aliases are allowed; the 9**9-leaf value must never be walked or printed in full.
+def test_alias_graph_under_the_limits_is_reported_without_expanding_it(run_cli):
+    # 45 aliases, 9**5 leaves expanded: allowed, and never walked or printed in full.
+    text = 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for level in range(1, 5):
+        text += f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]\n"
+    lines = problem_lines(run_cli(mutate("name: office-fleet\n", "name: office-fleet\n" + text)
+                                  .replace("phones:\n", "phones: [*a4]\nmore_phones:\n")))
+    assert lines[0] == ("phones[0]: must be a mapping of keys; got [[[...], [...], [...], "
+                        "[...], ...], [[...], [...], [...],...")
+    assert lines[1:] == [f"a{i}: unknown key 'a{i}'" for i in range(5)] + [
+        "more_phones: unknown key 'more_phones'"]
+
+
+def test_alias_graph_expanding_past_a_million_values_is_refused(run_cli):
+    # 81 aliases (under the alias limit) but 9**9 leaves once expanded: whoever walks it
+    # (the models, a sweep's columns, pickling) would hang, so the door refuses it.
     text = 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
     for level in range(1, 10):
         text += f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]\n"
-    lines = problem_lines(run_cli(mutate("name: office-fleet\n", "name: office-fleet\n" + text)
-                                  .replace("phones:\n", "phones: [*a9]\nmore_phones:\n")))
-    assert lines[0] == ("phones[0]: must be a mapping of keys; got [[[...], [...], [...], "
-                        "[...], ...], [[...], [...], [...],...")
-    assert lines[1:] == [f"a{i}: unknown key 'a{i}'" for i in range(10)] + [
-        "more_phones: unknown key 'more_phones'"]
+    assert problem_lines(run_cli(text)) == [
+        "(file): refused at line 7, column 5: aliases expand the document to more than "
+        "1,000,000 values; refusing a possible 'billion laughs' document"]
+
+
+def test_alias_chain_nesting_deeper_than_50_levels_is_refused(run_cli):
+    # Each anchor is 30 levels deep, within the limit; through the alias, 60.
+    text = "a: &a " + "[" * 30 + "1" + "]" * 30 + "\nb: " + "[" * 30 + "*a" + "]" * 30 + "\n"
+    assert problem_lines(run_cli(text)) == [
+        "(file): refused at line 2, column 13: nesting deeper than 50 levels once aliases "
+        "are expanded"]
 
 
 def test_recursive_alias_is_refused(run_cli):

@@ -24,6 +24,9 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
 EXIT_CLOSED_PIPE = 141  # stdout's reader closed the pipe, as shells report SIGPIPE (128 + 13)
 DEBUG_ENV = "KOOPHONE_DEBUG"
 PROG = "koophone-sim"
+# A file with thousands of mistakes (or not a scenario at all) should not flood the
+# terminal, nor echo a whole file back: the first ones are enough to start fixing it.
+MAX_LISTED_PROBLEMS = 20
 
 
 def plural(n: int, word: str) -> str:
@@ -35,8 +38,11 @@ def report_invalid(exc: ScenarioError, file: object, what: str = "invalid scenar
     """The file name line, then one `path: message` line per problem, on stderr."""
     click.echo(f"{exc.file or file}: {what} "
                f"({plural(len(exc.problems), 'problem')})", err=True)
-    for problem in exc.problems:
+    for problem in exc.problems[:MAX_LISTED_PROBLEMS]:
         click.echo(str(problem), err=True)
+    more = len(exc.problems) - MAX_LISTED_PROBLEMS
+    if more > 0:
+        click.echo(f"... and {plural(more, 'more problem')}", err=True)
 
 
 def _report_internal(exc: BaseException) -> None:

@@ -2,7 +2,9 @@
 
 Exit codes as the other commands: 0 done (failed variants are rows with an `error`, listed
 on stderr), 2 invalid sweep file or base scenario (paths on stderr, nothing written),
-1 internal error, 130 interrupted (Ctrl-C: nothing written).
+1 internal error, or some variant could not be run at all (its worker process died even
+on fresh pools: outputs written, those rows have an `error`), 130 interrupted (Ctrl-C:
+nothing written).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.app import EXIT_INTERRUPTED, EXIT_INVALID, plural, report_invalid
+from sim.cli.app import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, plural, report_invalid
 
 MAX_LISTED_FAILURES = 20
 
@@ -87,3 +89,7 @@ def sweep_command(sweep_file: Path, workers: int | None, dask_target: str | None
                f"{elapsed:.1f} s ({backend}); {failed} failed")
     click.echo(f"outputs: {target / 'sweep.csv'}, {target / 'sweep.parquet'}, "
                f"{target / 'sweep-summary.csv'}")
+    if result.lost:
+        click.echo(f"{spec.name}: incomplete: {plural(len(result.lost), 'variant')} could not "
+                   "be run (worker processes died); their rows have an error", err=True)
+        raise click.exceptions.Exit(EXIT_INTERNAL)

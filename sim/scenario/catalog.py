@@ -13,9 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
+from sim.scenario.errors import (FILE, Problem, ScenarioError, looks_like, not_a_file_of_its_kind,
+                                 problems_from_pydantic)
 from sim.scenario.models import Catalog, Spec
-from sim.scenario.yaml_io import load_yaml, parse_yaml
+from sim.scenario.yaml_io import parse_yaml, read_yaml_file
 
 DEFAULT = "default"
 PRICES = ("monthly", "yearly", "hourly")
@@ -102,12 +103,21 @@ def resolve_catalog(value: object, base_dir: str | Path | None = None) -> Catalo
         if not path.is_absolute():
             path = Path(base_dir if base_dir is not None else Path.cwd()) / path
         try:
-            data = load_yaml(path)
-        except ScenarioError as exc:
+            text = read_yaml_file(path)
+        except ScenarioError as exc:  # missing, a folder, not .yaml...: nothing read
             raise ScenarioError(
                 Problem(prefix if p.path == FILE else f"{prefix}.{p.path}", p.message)
                 for p in exc.problems) from None
-        return _validated(data, prefix)
+        try:
+            data = parse_yaml(text, file=str(path))
+        except ScenarioError as exc:
+            raise not_a_file_of_its_kind(exc, prefix, value, "catalog") from None
+        try:
+            return _validated(data, prefix)
+        except ScenarioError as exc:
+            if looks_like(data, Catalog.model_fields):  # a catalog with mistakes: say them
+                raise
+            raise not_a_file_of_its_kind(exc, prefix, value, "catalog") from None
     raise ScenarioError([Problem(
         "catalog", "must be 'default', the path of a catalog file, or a mapping "
         "with currency and specs")])

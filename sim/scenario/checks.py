@@ -20,6 +20,9 @@ from sim.scenario.models import ACTION_FIELDS, Action, Catalog, Phone, Scenario,
 MAX_WINDOW_YEARS = 50
 # Keeps every calendar computation (terms up to 100 years past `end`) inside datetime's range.
 MIN_YEAR, MAX_YEAR = 1900, 9000
+# Python's dates end with the year 9999: every expiry, grace and retention instant a phone
+# can reach must stay before it, or a run would crash where validation passed.
+LAST_YEAR = 9998
 PREPAID_ONLY = ("term", "pay_with", "auto_renew")
 PAY_PER_USE_ONLY = ("provisioning",)
 ACTION_OPTIONAL = tuple(name for name in Action.model_fields if name not in ("at", "do"))
@@ -167,7 +170,41 @@ def check_scenario(scenario: Scenario, *, catalog_ok: bool = True) -> list[Probl
     parts = Parts.of(scenario)
     if not catalog_ok:
         parts = replace(parts, catalog=None)
-    return check_parts(parts)
+    problems = check_parts(parts)
+    for i, phone in enumerate(scenario.phones):
+        problems += check_reach(phone, f"phones[{i}]", scenario.end, scenario.policy)
+    return problems
+
+
+def check_reach(phone: Phone, path: str, end: dt.datetime, policy) -> list[Problem]:
+    """Renewals must not carry a prepaid phone's dates past LAST_YEAR.
+
+    An upper bound, in months from `end`: auto-renewal only happens before `end`, so it
+    adds at most one term past it (plus the days before expiry it starts); each renew
+    action adds its term (plus a month for align_day); grace and retention follow the
+    last expiry. The problem is at the term that crosses the bound.
+    """
+    if not phone.prepaid:
+        return []
+    per_term = 12 if phone.billing == "yearly" else 1
+    auto_terms = [phone.auto_renew.term or 1] if phone.auto_renew else []
+    auto_terms += [a.term or 1 for a in phone.actions if a.do == "enable_auto_renew"]
+    days = (policy.auto_renew_days_before + policy.grace_days + policy.retention_days
+            + policy.ppu_grace_days + policy.ppu_retention_days)
+    months = end.year * 12 + end.month + (days // 28 + 1) + 1
+    steps = [(f"{path}.term", phone.term or 1)]
+    if auto_terms:
+        steps.append((f"{path}.auto_renew.term" if phone.auto_renew else f"{path}.actions",
+                      max(auto_terms)))
+    steps += [(f"{path}.actions[{j}].term", (a.term or 1) + (1 if a.align_day else 0))
+              for j, a in enumerate(phone.actions) if a.do == "renew"]
+    for where, terms in steps:
+        months += terms * per_term
+        if months // 12 > LAST_YEAR:
+            return [Problem(where, f"renewals could carry this phone's dates to the year "
+                                   f"{months // 12} (or more); they must stay before the "
+                                   f"year {LAST_YEAR + 1}")]
+    return []
 
 
 def check_parts(parts: Parts) -> list[Problem]:

@@ -136,3 +136,28 @@ def problems_from_pydantic(errors: Iterable[dict[str, Any]], prefix: str = "") -
             loc = loc[:-1]  # the loc ends with the offending key itself, not a field name
         problems.append(Problem(join_path(prefix, loc), _message(error)))
     return problems
+
+
+def not_a_file_of_its_kind(exc: ScenarioError, where: str, name: str, kind: str,
+                           file: str | Path | None = None) -> ScenarioError:
+    """One problem at `where` naming a referenced file that is not a `kind` file at all.
+
+    Its own problems would quote its keys and values: a `catalog:` or `base:` pointing at
+    someone's secrets must not echo them. Only the first problem's path is named (or a
+    file-level problem's text up to its first colon: "malformed YAML at line 3, column 5").
+    """
+    first = exc.problems[0] if exc.problems else Problem(FILE, "unreadable")
+    more = len(exc.problems) - 1
+    if first.path == FILE:
+        shown = first.message.split(": ", 1)[0]
+    else:
+        shown = f"first problem at {first.path.removeprefix(where + '.')}"
+        shown += f", {more} more" if more else ""
+        shown += "; its contents are not shown"
+    return ScenarioError([Problem(where, f"{name} is not a {kind} file: {shown}")], file=file)
+
+
+def looks_like(data: object, fields: Iterable[str]) -> bool:
+    """A parsed file shaped like the model with these fields: a mapping of only its keys."""
+    return isinstance(data, dict) and all(isinstance(k, str) for k in data) \
+        and set(data) <= set(fields)

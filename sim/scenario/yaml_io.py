@@ -19,8 +19,14 @@ from yaml.nodes import MappingNode, ScalarNode
 from sim.scenario.errors import FILE, Problem, ScenarioError, join_path
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Only files named as YAML are opened: a `catalog:` or a sweep's `base:` pointing at any
+# readable file (a password file, an .env) must not get it read and quoted back.
+YAML_SUFFIXES = (".yaml", ".yml")
 MAX_ALIASES = 100
 MAX_DEPTH = 50
+# Aliases share a node, but whoever walks the data (the models, a sweep's value columns,
+# pickling to workers) walks it expanded: cap the nodes and depth as seen expanded.
+MAX_EXPANDED_NODES = 1_000_000
 # Python refuses int() of more than 4300 digits; longer integers become Decimal so the
 # models reject them with a path (out of range) instead of the reader crashing.
 _MAX_INT_DIGITS = 4000
@@ -156,6 +162,47 @@ SafeDecimalLoader.add_constructor(_FLOAT_TAG, SafeDecimalLoader.construct_yaml_f
 SafeDecimalLoader.add_constructor(_TIMESTAMP_TAG, SafeDecimalLoader.construct_yaml_timestamp)
 
 
+def check_expanded(root) -> None:
+    """Refuse a composed document whose aliases expand it beyond the node or depth limits.
+
+    Each node's expanded size and depth are computed once (memoized), so this costs one
+    walk of the composed graph however large the expansion would be.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) once expanded
+    open_: set[int] = set()  # nodes being walked: the ancestors of the current one
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, ScalarNode):
+            sizes[key] = (1, 0)
+            continue
+        children = ([child for pair in node.value for child in pair]
+                    if isinstance(node, MappingNode) else node.value)
+        if not children_done:
+            open_.add(key)
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_:
+                    raise YAMLLimitError(None, None, "an alias is used inside its own anchor "
+                                         "(a recursive structure)", child.start_mark)
+                stack.append((child, False))
+            continue
+        open_.discard(key)
+        nodes = 1 + sum(sizes[id(child)][0] for child in children)
+        depth = 1 + max((sizes[id(child)][1] for child in children), default=0)
+        if depth > MAX_DEPTH:
+            raise YAMLLimitError(None, None, f"nesting deeper than {MAX_DEPTH} levels once "
+                                 "aliases are expanded", node.start_mark)
+        if nodes > MAX_EXPANDED_NODES:
+            raise YAMLLimitError(None, None, f"aliases expand the document to more than "
+                                 f"{MAX_EXPANDED_NODES:,} values; refusing a possible "
+                                 "'billion laughs' document", node.start_mark)
+        sizes[key] = (nodes, depth)
+
+
 def _short(value: object) -> str:
     text = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
     return text if len(text) <= 40 else text[:37] + "..."
@@ -274,7 +321,10 @@ def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
     try:
         loader = SafeDecimalLoader(text)  # the reader checks for control characters here
         try:
-            value = loader.get_single_data()
+            node = loader.get_single_node()
+            if node is not None:
+                check_expanded(node)
+            value = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
@@ -293,6 +343,14 @@ def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
 
 def load_yaml(path: str | Path) -> dict:
     """Read and parse a YAML file with the limits above; every failure is a ScenarioError."""
+    return parse_yaml(read_yaml_file(path), file=str(path))
+
+
+def read_yaml_file(path: str | Path) -> bytes:
+    """The bytes of a YAML file, refusing what is not one (name, kind, size) unread.
+
+    Its ScenarioError never quotes the file's contents, unlike parse_yaml's.
+    """
     path = Path(path)
     file = str(path)
 
@@ -305,6 +363,9 @@ def load_yaml(path: str | Path) -> dict:
             raise fail(f"{file} is a directory, not a YAML file")
         if not stat.S_ISREG(info.st_mode):
             raise fail(f"{file} is not a regular file")  # a FIFO would block the read
+        if path.suffix.lower() not in YAML_SUFFIXES:
+            raise fail(f"not a YAML file (only files ending in {' or '.join(YAML_SUFFIXES)} "
+                       "are read)")
         if info.st_size > MAX_FILE_BYTES:
             raise fail(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB "
                        f"({info.st_size} bytes); refusing to read it")
@@ -317,4 +378,4 @@ def load_yaml(path: str | Path) -> dict:
     except (OSError, ValueError) as exc:  # ValueError: e.g. an embedded NUL in the path
         reason = getattr(exc, "strerror", None) or str(exc)
         raise fail(f"cannot read {file}: {reason}") from None
-    return parse_yaml(data, file=file)
+    return data

@@ -33,7 +33,9 @@ def sweep(spec_or_path: SweepSpec | str | os.PathLike | Mapping, *, workers: int
     connects to a running scheduler, a `distributed.Client` is used as it is.
     Raises ScenarioError (with paths) for a bad sweep file or base scenario.
     """
-    if isinstance(spec_or_path, SweepSpec):
+    if isinstance(spec_or_path, SweepSpec) and spec_or_path._base is not None:
+        spec = spec_or_path  # from load_sweep: checked, its base read once already
+    elif isinstance(spec_or_path, SweepSpec):
         spec = load_sweep(spec_or_path.model_dump(), base_dir=Path.cwd())  # re-checked
     else:
         spec = load_sweep(spec_or_path)

@@ -4,24 +4,37 @@ Each backend yields the rows of one variant as soon as it is done, in completion
 the caller sorts. Ctrl-C cancels what has not run, stops the workers and closes a cluster
 this module started, then re-raises KeyboardInterrupt. Dask is imported only here, only
 when asked for.
+
+A worker that dies (killed, out of memory) breaks a process pool and every variant it
+held: those are re-run on a fresh pool, up to MAX_POOLS pools; variants still lost after
+that (or lost by Dask) come back as rows marked `lost`. Pool workers die with the sweep's
+process, so killing it never leaves them running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
 
 from tqdm import tqdm
 
 from sim.whatif.sweep.task import Base, Job, error_text, failed_rows, run_variant
+
+MAX_POOLS = 4  # a first pool and three fresh ones for variants lost with a dead worker
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_WATCH_SECONDS = 0.5
 
 
 def run_jobs(base: Base, jobs: list[Job], *, workers: int | None = None, dask=None,
@@ -49,22 +62,77 @@ def run_jobs(base: Base, jobs: list[Job], *, workers: int | None = None, dask=No
     return rows
 
 
-def _ignore_sigint() -> None:
+def lost_rows(job: Job, error: str) -> list[dict]:
+    """Rows of a variant that could not be run at all (its worker died): `lost` marks them."""
+    return [dict(row, lost=True) for row in failed_rows(job, error)]
+
+
+class _Worker:
+    """What a pool worker process holds: the base scenario, handed over once at its start."""
+
+    base: Base | None = None
+
+
+def _start_worker(base: Base, parent: int) -> None:
     # Ctrl-C reaches the whole process group: only the parent should react to it, so the
     # workers do not die mid-task with tracebacks of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
+    _Worker.base = base  # once per worker, not pickled again with every variant
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the process that started it ends, even by kill -9.
+
+    Linux: the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG). Everywhere:
+    a daemon thread notices the parent changed (we were re-parented) and exits.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before we could ask
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def _run_in_worker(job: Job) -> list[dict]:
+    return run_variant(_Worker.base, job)
 
 
 def _on_pool(base: Base, jobs: list[Job], workers: int) -> Iterator[list[dict]]:
-    executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                   initializer=_ignore_sigint)
-    futures = {executor.submit(run_variant, base, job): job for job in jobs}
+    pending = {job.variant: job for job in jobs}
+    for _ in range(MAX_POOLS):
+        yield from _one_pool(base, pending, workers)
+        if not pending:
+            return
+    for job in pending.values():
+        yield lost_rows(job, f"not run: its worker process died in each of {MAX_POOLS} "
+                             "process pools")
+
+
+def _one_pool(base: Base, pending: dict[int, Job], workers: int) -> Iterator[list[dict]]:
+    """Run the pending jobs on one fresh pool; jobs done leave `pending`, lost ones stay."""
+    executor = ProcessPoolExecutor(max_workers=min(workers, len(pending)),
+                                   initializer=_start_worker, initargs=(base, os.getpid()))
+    futures = {executor.submit(_run_in_worker, job): job for job in pending.values()}
     try:
         for future in as_completed(futures):
+            job = futures[future]
             try:
-                yield future.result()
-            except Exception as exc:  # e.g. a worker killed: that variant fails alone
-                yield failed_rows(futures[future], error_text(exc))
+                rows = future.result()
+            except BrokenProcessPool:
+                continue  # a worker died: this variant is run again on a fresh pool
+            except Exception as exc:  # e.g. rows that could not be sent back
+                rows = failed_rows(job, error_text(exc))
+            del pending[job.variant]
+            yield rows
     except BaseException:
         for future in futures:
             future.cancel()
@@ -139,8 +207,8 @@ def _on_dask(base: Base, jobs: list[Job], target, workers: int | None) -> Iterat
             for future in dask_completed(futures):
                 try:
                     yield future.result()
-                except Exception as exc:  # a worker lost (KilledWorker...): that variant fails
-                    yield failed_rows(by_key[future.key], error_text(exc))
+                except Exception as exc:  # run_variant never raises: a worker lost (KilledWorker)
+                    yield lost_rows(by_key[future.key], error_text(exc))
     except BaseException:
         if futures and client is not None:
             client.cancel(futures)

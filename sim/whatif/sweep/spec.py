@@ -15,13 +15,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, ValidationError
 
 from sim.scenario import ScenarioError, load_scenario, load_yaml
-from sim.scenario.errors import Problem, problems_from_pydantic
+from sim.scenario.errors import (Problem, looks_like, not_a_file_of_its_kind,
+                                 problems_from_pydantic)
+from sim.scenario.models import Scenario
+from sim.scenario.yaml_io import parse_yaml, read_yaml_file
 from sim.whatif.sweep.paths import PathError, apply, parse
+from sim.whatif.sweep.task import copied_for
 
 MAX_VALUES = 10_000  # values of one grid key
+# One grid value is copied into every variant and shown in every row of its variant: a
+# mapping or list (a billing mix, a list of phones) is fine, a whole alias graph is not.
+MAX_VALUE_NODES = 10_000
 MAX_RUNS = 10_000_000  # variants x replications
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
@@ -41,6 +48,8 @@ class SweepSpec(BaseModel):
     replications: Annotated[StrictInt, Field(ge=1, le=100_000)] = 1
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] | None = None
     """Replaces the base scenario's seed in every variant (a grid `seed` key wins)."""
+    _base: dict | None = PrivateAttr(default=None)
+    """The base scenario as read and checked by load_sweep: read once per sweep."""
 
     @property
     def variants(self) -> int:
@@ -80,16 +89,37 @@ def load_sweep(source: str | os.PathLike | Mapping, *,
         raise ScenarioError(problems, file=file)
     name = spec.name or (file.stem if file is not None else Path(spec.base).stem + "-sweep")
     spec = spec.model_copy(update={"base": str(base), "name": name})
-    problems = _check_paths(spec, base_data(spec))
+    data = _read_base(spec, file)
+    problems = _check_paths(spec, data)
     if problems:
         raise ScenarioError(problems, file=file)
+    spec._base = data
     return spec
+
+
+def _read_base(spec: SweepSpec, sweep_file: Path | None) -> dict:
+    """The base scenario as a mapping, read and checked once (problems name the base file).
+
+    A base that is not a scenario at all (not YAML, other keys) is named without quoting
+    it: `base:` may point at any readable file.
+    """
+    text = read_yaml_file(spec.base)  # missing, not .yaml...: nothing read, the base named
+    try:
+        data = parse_yaml(text, file=spec.base)
+    except ScenarioError as exc:
+        raise not_a_file_of_its_kind(exc, "base", spec.base, "scenario", sweep_file) from None
+    try:
+        load_scenario(data, base_dir=Path(spec.base).parent)  # on a shallow copy of data
+    except ScenarioError as exc:
+        if looks_like(data, Scenario.model_fields):
+            raise ScenarioError(exc.problems, file=spec.base) from None
+        raise not_a_file_of_its_kind(exc, "base", spec.base, "scenario", sweep_file) from None
+    return data
 
 
 def base_data(spec: SweepSpec) -> dict:
     """The base scenario as a mapping (checked: its problems name the base file)."""
-    load_scenario(spec.base)  # raises ScenarioError(file=base) when the base is invalid
-    return load_yaml(Path(spec.base))
+    return spec._base if spec._base is not None else _read_base(spec, None)
 
 
 def _check_grid(spec: SweepSpec) -> list[Problem]:
@@ -101,6 +131,12 @@ def _check_grid(spec: SweepSpec) -> list[Problem]:
                                           "(write [value] for one)"))
         elif len(values) > MAX_VALUES:
             problems.append(Problem(path, f"at most {MAX_VALUES} values"))
+        else:
+            big = next((i for i, value in enumerate(values)
+                        if _nodes(value, MAX_VALUE_NODES) > MAX_VALUE_NODES), None)
+            if big is not None:
+                problems.append(Problem(f"{path}[{big}]", f"a value may hold at most "
+                                                          f"{MAX_VALUE_NODES:,} items"))
         try:
             parse(key)
         except PathError as exc:
@@ -111,12 +147,27 @@ def _check_grid(spec: SweepSpec) -> list[Problem]:
     return problems
 
 
+def _nodes(value: object, limit: int) -> int:
+    """Items in a value as its copies will hold them (shared parts counted each time it is
+    used), counting stops past `limit`."""
+    count, stack = 0, [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
 def _check_paths(spec: SweepSpec, base: dict) -> list[Problem]:
     """Each grid path must name something in the base scenario (checked on a copy)."""
     problems = []
     for key, values in spec.grid.items():
         try:
-            apply(copy.deepcopy(base), key, values[0])
+            apply(copied_for(base, [key]), key, values[0])
         except PathError as exc:
             problems.append(Problem(grid_path(key), f"{exc} in the base scenario"))
     return problems

@@ -56,6 +56,8 @@ class SweepResult:
     def __init__(self, name: str, params: list[str], values: dict[int, dict[str, Any]],
                  seeds: dict[int, int | None], rows: list[dict]):
         self.name, self.params = name, params
+        self.lost = sorted({r["variant"] for r in rows if r.get("lost")})
+        """Variants that could not be run at all (their worker died each time)."""
         rows = sorted(rows, key=lambda r: (r["variant"], r["replication"]))
         self.table = _table(params, values, seeds, rows)
         self.summary = _summary(params, self.table)
