@@ -121,8 +121,13 @@ def _one_pool(base: Base, pending: dict[int, Job], workers: int) -> Iterator[lis
     """Run the pending jobs on one fresh pool; jobs done leave `pending`, lost ones stay."""
     executor = ProcessPoolExecutor(max_workers=min(workers, len(pending)),
                                    initializer=_start_worker, initargs=(base, os.getpid()))
-    futures = {executor.submit(_run_in_worker, job): job for job in pending.values()}
+    futures = {}
     try:
+        try:
+            for job in list(pending.values()):
+                futures[executor.submit(_run_in_worker, job)] = job
+        except BrokenProcessPool:
+            pass  # a worker died already: the jobs not submitted wait for the next pool
         for future in as_completed(futures):
             job = futures[future]
             try:
