@@ -450,3 +450,86 @@ def test_any_splice_into_a_valid_file_is_a_scenario_or_a_scenario_error(at, inse
         load_scenario(parse_yaml(BASE[:at] + insert + BASE[at:]))
     except ScenarioError as exc:
         assert exc.problems and all(p.path and p.message for p in exc.problems)
+
+
+# --- files that are not what they are named as: never read, never quoted back ----------------
+SECRET = "DB_PASSWORD: hunter2\nAPI_TOKEN: [sk-live-42]\n"
+
+
+@pytest.mark.parametrize("name", [".env", "id_rsa", "secrets.txt", "settings.json"])
+def test_a_catalog_that_is_not_a_yaml_file_is_not_read(tmp_path, run_cli, name):
+    (tmp_path / name).write_text(SECRET, encoding="utf-8")
+    result = run_cli(mutate("catalog: default", f"catalog: {name}"))
+    assert problem_lines(result) == [
+        f"catalog({name}): not a YAML file (only files ending in .yaml or .yml are read)"]
+
+
+def test_a_catalog_at_a_system_file_is_not_read(run_cli):
+    assert problem_lines(run_cli(mutate("catalog: default", "catalog: /etc/passwd"))) == [
+        "catalog(/etc/passwd): not a YAML file (only files ending in .yaml or .yml are read)"]
+
+
+@pytest.mark.parametrize("text, shown", [
+    (SECRET, "first problem at specs, 2 more; its contents are not shown"),
+    ('password: "hunter2\n', "malformed YAML at line 2, column 1"),
+    ("- hunter2\n- sk-live-42\n", "the top level must be a mapping of keys, not a list"),
+    ("currency: USD\nspecs: []\nDB_PASSWORD: hunter2\n",
+     "first problem at specs, 1 more; its contents are not shown"),
+])
+def test_a_yaml_file_that_is_not_a_catalog_is_named_not_quoted(tmp_path, run_cli, text, shown):
+    (tmp_path / "vault.yaml").write_text(text, encoding="utf-8")
+    result = run_cli(mutate("catalog: default", "catalog: vault.yaml"))
+    assert problem_lines(result) == [f"catalog(vault.yaml): vault.yaml is not a catalog file: "
+                                     f"{shown}"]
+    assert "hunter2" not in result.output and "sk-live" not in result.output
+    assert "DB_PASSWORD" not in result.output
+
+
+def test_problems_listed_are_capped_with_how_many_more(run_cli):
+    phones = "".join(f"  - {{id: p{i}, spec: nope, billing: monthly, at: 2023-02-08 15:50:04}}\n"
+                     for i in range(30))
+    lines = problem_lines(run_cli(BASE.split("phones:\n")[0] + "phones:\n" + phones))
+    assert len(lines) == 21
+    assert lines[0].startswith("phones[0].spec: unknown spec 'nope'")
+    assert lines[-1] == "... and 10 more problems"
+
+
+# --- renewals that would run past the calendar ------------------------------------------------
+FAR = """\
+name: far
+start: 2023-02-01 00:00:00
+end: 2023-03-01 00:00:00
+account: {balance: 100000000.00}
+phones:
+  - id: y
+    spec: pro-2c4g
+    billing: yearly
+    term: 1
+    at: 2023-02-01 00:30:00
+    actions:
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_renewals_past_the_year_9999_are_refused_at_the_door(tmp_path, command, renewals=90):
+    # 90 renewals of 100 years passed validate, then `run` crashed: ValueError: year 10024.
+    actions = "".join(f"      - {{at: 2023-02-0{2 + i // 40} 10:{i % 40:02d}:00, do: renew, "
+                      f"term: 100}}\n" for i in range(renewals))
+    path = tmp_path / "far.yaml"
+    path.write_text(FAR + actions, encoding="utf-8")
+    result = CliRunner().invoke(cli, [command, str(path)] +
+                                (["--out", str(tmp_path / "out")] if command == "run" else []))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[1:] == [
+        "phones[0].actions[79].term: renewals could carry this phone's dates to the year "
+        "10024 (or more); they must stay before the year 9999"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_renewals_that_stay_inside_the_calendar_still_run(tmp_path):
+    actions = "".join(f"      - {{at: 2023-02-02 10:{i:02d}:00, do: renew, term: 100}}\n"
+                      for i in range(20))
+    path = tmp_path / "far.yaml"
+    path.write_text(FAR + actions, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
