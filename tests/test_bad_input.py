@@ -533,3 +533,16 @@ def test_renewals_that_stay_inside_the_calendar_still_run(tmp_path):
     path.write_text(FAR + actions, encoding="utf-8")
     result = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+
+
+def test_renewals_from_an_actions_table_past_the_year_9999_are_refused(tmp_path):
+    rows = "".join(f"y,2023-02-02 10:{i % 60:02d}:{i // 60:02d},renew,100\n" for i in range(90))
+    (tmp_path / "actions.csv").write_text("phone,at,do,term\n" + rows, encoding="utf-8")
+    path = tmp_path / "far.yaml"
+    path.write_text(FAR.replace("    actions:\n", "") + "actions_table: actions.csv\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[1:] == [
+        "actions_table: phone 'y': renewals could carry this phone's dates to the year "
+        "10024 (or more); they must stay before the year 9999"]

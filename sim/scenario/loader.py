@@ -20,7 +20,8 @@ from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
 from sim.clock import Clock
 from sim.gcpause import collector_paused
 from sim.scenario import fleet_tables, tables
-from sim.scenario.checks import Parts, check_parts, check_scenario, check_timezone, check_window
+from sim.scenario.checks import (Parts, check_parts, check_reach, check_scenario,
+                                 check_timezone, check_window)
 from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
 from sim.scenario.generate_checks import check_generate, check_generate_data
 from sim.scenario.models import Action, Catalog, Phone, Scenario, TopUp
@@ -146,7 +147,16 @@ def load_scenario(source: str | os.PathLike | Mapping, *,
     problems += tabled.problems
     if problems:
         raise ScenarioError(_file_order(problems), file=file)
-    return tabled.merge(scenario)
+    merged = tabled.merge(scenario)
+    if merged is not scenario:  # tabled phones and actions: their renewals' reach too
+        for phone in merged.phones[len(scenario.phones):] + [
+                p for p in merged.phones[:len(scenario.phones)] if p.id in tabled.actions]:
+            key = "actions_table" if phone.id in tabled.actions else "phones_table"
+            problems += [Problem(key, f"phone {phone.id!r}: {p.message}")
+                         for p in check_reach(phone, key, merged.end, merged.policy)]
+        if problems:
+            raise ScenarioError(_file_order(problems), file=file)
+    return merged
 
 
 @dataclass
