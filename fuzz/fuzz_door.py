@@ -1,13 +1,17 @@
-"""By-hand fuzzer of the input door: mutate the shipped scenarios for N minutes.
+"""By-hand fuzzer of the input door: mutate the shipped scenarios and sweep files for N minutes.
 
     python fuzz/fuzz_door.py 10                # 10 minutes, random seed
     python fuzz/fuzz_door.py 10 --seed 7 --invariants
 
 Each case is written to a file and goes through `load_scenario`; if it is valid it is also
 simulated, its tables built and its outputs written (and, with --invariants, checked
-against tests/invariants.py). A ScenarioError is the expected outcome for bad input;
-anything else -- another exception, a case slower than --limit seconds, a broken
-invariant -- is a finding, saved to fuzz/crashes/<signature>.yaml with a .txt traceback.
+against tests/invariants.py). One case in five is a sweep file instead (random grid paths
+and values over a small shipped scenario, odd bases, alias bombs, byte mutations): it goes
+through `load_sweep` and, if valid and small, is run in this process and written; a
+variant must fail only with a path-named problem, never an internal exception. A
+ScenarioError is the expected outcome for bad input; anything else -- another exception,
+a case slower than --limit seconds, a broken invariant -- is a finding, saved to
+fuzz/crashes/<signature>.yaml with a .txt traceback (and the sweep's -base.yaml).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import copy
 import datetime as dt
 import hashlib
 import random
+import re
 import resource
 import shutil
 import signal
@@ -32,9 +37,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/invariants.py for --invariants
 
-from sim import ScenarioError, load_scenario, simulate  # noqa: E402
+from sim import ScenarioError, load_scenario, simulate, sweep  # noqa: E402
 from sim.scenario.generate import expand  # noqa: E402
 from sim.scenario.yaml_io import parse_yaml  # noqa: E402
+from sim.whatif.sweep import load_sweep  # noqa: E402
 
 CRASHES = Path(__file__).resolve().parent / "crashes"
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space: a memory blow-up becomes MemoryError
@@ -290,6 +296,123 @@ def generate(rng: random.Random, corpus: list[bytes], trees: list) -> bytes:
     return special(rng)
 
 
+# --- sweep files ---------------------------------------------------------------------------
+SWEEP_SHARE = 0.2
+MAX_SWEEP_RUNS = 12  # variants x replications run per case; bigger valid sweeps are only loaded
+ODD_BASES = ["missing.yaml", "/etc/passwd", "/etc/shadow", ".env", "../base.yaml", "",
+             "base.yaml/", "/dev/zero", "/proc/self/environ", "base.YAML", "base.yml"]
+ODD_PATHS = ["phones[", "phones[]].billing", "a..b", "phones[99].term", "phones[-1].term",
+             "generate[name=nope].rate", "phones[*]", "account", "account.balance.x",
+             "phones[id=].billing", "phones[0]billing", "1abc", "", " ", "seed.x",
+             "policy[0]", "phones[*].actions[*].do", "phones[*].actions[0].at", "x" * 300]
+
+
+def _path_text(path: tuple) -> str:
+    """A container path of a parsed document in grid syntax: phones[0].billing."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _grid_path(tree: dict, rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return rng.choice(ODD_PATHS)
+    paths = [p for p in _paths(tree) if p and all(isinstance(k, (str, int)) for k in p)
+             and isinstance(p[0], str)]
+    path = list(rng.choice(paths))
+    ints = [i for i, part in enumerate(path) if isinstance(part, int)]
+    if ints and rng.random() < 0.4:  # an index becomes [*] or [field=value]
+        i = rng.choice(ints)
+        item = _get(tree, tuple(path[:i + 1]))
+        if rng.random() < 0.5 or not isinstance(item, dict):
+            path[i] = "*"
+        else:
+            key = rng.choice(sorted(k for k in item if isinstance(k, str)) or ["id"])
+            path[i] = f"{key}={item.get(key)}"
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) or "=" in str(part) or part == "*" \
+            else ("." if text else "") + str(part)
+    return text
+
+
+def _grid_value(path: str, rng: random.Random):
+    key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    if key in GENTLE and rng.random() < 0.6:
+        return rng.choice(GENTLE[key])
+    if rng.random() < 0.1:
+        return {"monthly": rng.choice([0, 1, Decimal("0.5")]), "pay_per_use": 1}
+    return copy.deepcopy(rng.choice(INTERESTING))
+
+
+def generate_sweep(rng: random.Random, bases: list[dict]) -> tuple[bytes, dict]:
+    """One sweep case: (the sweep file's bytes, the base scenario tree it points at)."""
+    base = rng.choice(bases)
+    grid = {}
+    for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
+        path = _grid_path(base, rng)
+        grid[path] = [_grid_value(path, rng) for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.05:
+            grid[path] = rng.choice([[], "x", None, {"a": 1}, [[1] * 3] * 3])
+    doc = {"name": "fuzz-sweep", "base": "base.yaml", "grid": grid,
+           "replications": rng.choice([1, 1, 2, 3]), "seed": rng.choice([None, 0, 7, 2**63])}
+    if rng.random() < 0.1:
+        doc["base"] = rng.choice(ODD_BASES)
+    if rng.random() < 0.1:
+        key = rng.choice(["name", "replications", "seed", "grid", "base", "colour"])
+        doc[key] = copy.deepcopy(rng.choice(INTERESTING))
+    if rng.random() < 0.05:
+        del doc[rng.choice(sorted(doc))]
+    try:
+        data = to_yaml({k: v for k, v in doc.items() if v is not None or k == "grid"})
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        data = b"base: base.yaml\n"
+    pick = rng.random()
+    if pick < 0.25:
+        data = mutate_bytes(data, rng)
+    elif pick < 0.3:  # alias bombs and chains inside a grid list
+        levels = rng.choice([3, 6, 10])
+        lines = [b"base: base.yaml", b"grid:", b"  account.balance:",
+                 b"    - &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+        lines += [f"    - &a{i} [".encode() + b", ".join([f"*a{i - 1}".encode()] * 9) + b"]"
+                  for i in range(1, levels)]
+        data = b"\n".join(lines) + b"\n"
+    elif pick < 0.33:
+        lines = [b"base: base.yaml", b"grid:", b"  description:"]
+        lines += [f"    - &d{i} ".encode() + b"[" * 30 + (f"*d{i - 1}" if i else "1").encode()
+                  + b"]" * 30 for i in range(rng.choice([2, 5, 40]))]
+        data = b"\n".join(lines) + b"\n"
+    return data, base
+
+
+_INTERNAL = re.compile(r"^(?!PathError)[A-Z][A-Za-z]*(Error|Exception|Interrupt|Exit)\b")
+
+
+def run_sweep_case(path: Path, out: Path) -> str:
+    """'invalid', 'valid'; raises on a finding (a crash, or a variant failing inside)."""
+    try:
+        spec = load_sweep(path)
+    except ScenarioError as exc:
+        if not exc.problems or any(not str(p) for p in exc.problems):
+            raise AssertionError("ScenarioError without a readable problem") from exc
+        return "invalid"
+    if spec.variants * spec.replications > MAX_SWEEP_RUNS:
+        return "valid"
+    result = sweep(spec, workers=1, progress=False)
+    if len(result.table) != spec.variants * spec.replications:
+        raise AssertionError(f"{len(result.table)} rows for {spec.variants} variants x "
+                             f"{spec.replications} replications")
+    for error in result.table["error"].dropna():
+        if _INTERNAL.match(error):
+            raise AssertionError(f"a variant failed inside the simulator: {error}")
+    result.write(out)
+    return "valid"
+
+
 # --- running a case -----------------------------------------------------------------------
 def run_case(path: Path, out: Path, check) -> str:
     """'invalid', 'valid'; raises on a finding."""
@@ -315,13 +438,25 @@ def signature(exc: BaseException) -> str:
     return f"{type(exc).__name__}-{where}".replace(":", "_").replace("/", "_")
 
 
-def save(sig: str, data: bytes, text: str) -> Path:
+def save(sig: str, data: bytes, text: str, base: bytes | None = None) -> Path:
     CRASHES.mkdir(exist_ok=True)
     digest = hashlib.sha1(data).hexdigest()[:10]
     target = CRASHES / f"{sig}-{digest}.yaml"
     target.write_bytes(data)
     target.with_suffix(".txt").write_text(text, encoding="utf-8")
+    if base is not None:  # a sweep case: the base it names as base.yaml
+        target.with_name(f"{sig}-{digest}-base.yaml").write_bytes(base)
     return target
+
+
+def _small(tree: dict) -> bool:
+    """A shipped scenario cheap enough to run a dozen times in one case."""
+    try:
+        scenario = load_scenario(copy.deepcopy(tree), base_dir=ROOT / "scenarios")
+    except ScenarioError:
+        return False
+    return (scenario.end - scenario.start).days <= 120 and len(scenario.phones) <= 10 \
+        and not scenario.generate
 
 
 def main(argv=None) -> int:
@@ -343,28 +478,39 @@ def main(argv=None) -> int:
 
     corpus = [p.read_bytes() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
     trees = [parse_yaml(c) for c in corpus]  # exact Decimals, times of day kept as text
+    bases = [tree for tree in trees if _small(tree)]  # sweeps run several times per case
     work = Path(tempfile.mkdtemp(prefix="fuzz-door-"))
-    counts = {"cases": 0, "valid": 0, "invalid": 0, "findings": 0}
+    counts = {"cases": 0, "valid": 0, "invalid": 0, "sweeps": 0, "findings": 0}
     seen: dict[str, int] = {}
     started = time.monotonic()
     deadline = started + args.minutes * 60
     print(f"fuzz_door: seed {seed}, {args.minutes} min, limit {args.limit}s/case", flush=True)
     try:
         while time.monotonic() < deadline:
-            data = generate(rng, corpus, trees)
+            base = None
+            if rng.random() < SWEEP_SHARE:
+                data, tree = generate_sweep(rng, bases)
+                base = to_yaml(tree)
+                (work / "base.yaml").write_bytes(base)
+            else:
+                data = generate(rng, corpus, trees)
             case = work / "case.yaml"
             case.write_bytes(data)
             out = work / "out"
             counts["cases"] += 1
             signal.setitimer(signal.ITIMER_REAL, args.limit)
             try:
-                counts[run_case(case, out, check)] += 1
+                outcome = (run_case(case, out, check) if base is None else
+                           run_sweep_case(case, out))
+                counts[outcome] += 1
+                if base is not None:
+                    counts["sweeps"] += 1
             except (Exception, CaseTimeout) as exc:
                 sig = "Timeout" if isinstance(exc, CaseTimeout) else signature(exc)
                 seen[sig] = seen.get(sig, 0) + 1
                 counts["findings"] += 1
                 if seen[sig] <= 3:  # a few examples of each distinct finding
-                    target = save(sig, data, "".join(traceback.format_exception(exc)))
+                    target = save(sig, data, "".join(traceback.format_exception(exc)), base)
                     print(f"FINDING {sig}: {target}", flush=True)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)

@@ -231,3 +231,18 @@ def test_a_base_that_is_not_a_scenario_is_never_echoed(tmp_path, base_name, mess
     assert "hunter2" not in run.output and "sk-live" not in run.output
     assert "DB_PASSWORD" not in run.output and "API_TOKEN" not in run.output
     assert not (tmp_path / "out").exists()
+
+
+# --- found by fuzz/fuzz_door.py: swept values the output files could not hold -------------
+def test_huge_swept_values_are_written_exactly(tmp_path):
+    path = write(tmp_path, "base: base.yaml\ngrid:\n  description: [9223372036854775808, "
+                           "1.0e+5000, 50.0]\n  account.balance: [1.0e+999]\n", base=dict(
+                               BUSY, generate=[], end="2024-01-02 00:00:00"))
+    result = sweep(path, workers=1, progress=False)
+    result.write(tmp_path / "out")
+    table = pd.read_csv(tmp_path / "out" / "sweep.csv", dtype=str, keep_default_na=False)
+    assert table.description.tolist() == ["9223372036854775808", "1" + "0" * 5000, "50.0"]
+    assert table["account.balance"].tolist() == ["1" + "0" * 999] * 3
+    assert (table.error != "").all()  # neither value is a valid description or balance
+    assert pd.read_parquet(tmp_path / "out" / "sweep.parquet").description.tolist() == \
+        table.description.tolist()

@@ -79,9 +79,9 @@ class SweepResult:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        writers = {"sweep.csv": lambda p: _write_csv(p, self.table),
+        writers = {"sweep.csv": lambda p: _write_csv(p, self.table, self.params),
                    "sweep.parquet": lambda p: _write_parquet(p, self.table, self.params),
-                   "sweep-summary.csv": lambda p: _write_csv(p, self.summary)}
+                   "sweep-summary.csv": lambda p: _write_csv(p, self.summary, self.params)}
         for name, write in writers.items():
             tmp = out / f".{name}.{uuid.uuid4().hex[:8]}.tmp"  # not mkstemp: keep umask modes
             try:
@@ -181,12 +181,16 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+def _write_csv(path: Path, frame: pd.DataFrame, params: list[str]) -> None:
+    # A swept value is written as it was given (50.0 stays 50.0, 1e999 stays exact), not
+    # as money: only the output columns are amounts.
+    swept = [column in _param_columns(params) for column in frame.columns]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(frame.columns)
         for row in frame.itertuples(index=False, name=None):
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([_text(v) if is_swept and v is not None else _cell(v)
+                             for v, is_swept in zip(row, swept)])
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame, params: list[str]) -> None:
@@ -203,7 +207,8 @@ def _write_parquet(path: Path, frame: pd.DataFrame, params: list[str]) -> None:
             array = pa.array(nullable(series), type=pa.decimal128(38, 8))
         elif column in _param_columns(params):
             values = nullable(series)
-            if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            if all(isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63
+                   for v in values):
                 array = pa.array(values, type=pa.int64())
             else:  # Decimal values as their exact text, mappings as shown
                 array = pa.array([_text(v) for v in values], type=pa.string())
