@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.scenario.errors import (FILE, Problem, ScenarioError, looks_like, not_a_file_of_its_kind,
-                                 problems_from_pydantic)
+                                 only_at, problems_from_pydantic)
 from sim.scenario.models import Catalog, Spec
 from sim.scenario.yaml_io import parse_yaml, read_yaml_file
 
@@ -111,6 +111,9 @@ def resolve_catalog(value: object, base_dir: str | Path | None = None) -> Catalo
         try:
             data = parse_yaml(text, file=str(path))
         except ScenarioError as exc:
+            if only_at(exc.problems, Catalog.model_fields):  # e.g. a bad escape in a spec id
+                raise ScenarioError(Problem(f"{prefix}.{p.path}", p.message)
+                                    for p in exc.problems) from None
             raise not_a_file_of_its_kind(exc, prefix, value, "catalog") from None
         try:
             return _validated(data, prefix)

@@ -6,6 +6,7 @@ Every check of the door reports `Problem`s; the loader raises them together as o
 
 from __future__ import annotations
 
+import re
 import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -161,3 +162,9 @@ def looks_like(data: object, fields: Iterable[str]) -> bool:
     """A parsed file shaped like the model with these fields: a mapping of only its keys."""
     return isinstance(data, dict) and all(isinstance(k, str) for k in data) \
         and set(data) <= set(fields)
+
+
+def only_at(problems: Iterable[Problem], fields: Iterable[str]) -> bool:
+    """Every problem is at a path under one of these top-level fields (none file-wide)."""
+    fields = set(fields)
+    return all(re.split(r"[.\[]", p.path, maxsplit=1)[0] in fields for p in problems)

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, ValidationError
 
 from sim.scenario import ScenarioError, load_scenario, load_yaml
-from sim.scenario.errors import (Problem, looks_like, not_a_file_of_its_kind,
+from sim.scenario.errors import (Problem, looks_like, not_a_file_of_its_kind, only_at,
                                  problems_from_pydantic)
 from sim.scenario.models import Scenario
 from sim.scenario.yaml_io import parse_yaml, read_yaml_file
@@ -107,6 +107,8 @@ def _read_base(spec: SweepSpec, sweep_file: Path | None) -> dict:
     try:
         data = parse_yaml(text, file=spec.base)
     except ScenarioError as exc:
+        if only_at(exc.problems, Scenario.model_fields):  # a scenario with a bad value
+            raise
         raise not_a_file_of_its_kind(exc, "base", spec.base, "scenario", sweep_file) from None
     try:
         load_scenario(data, base_dir=Path(spec.base).parent)  # on a shallow copy of data
