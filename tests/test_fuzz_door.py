@@ -14,12 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
 from sim.cli import cli
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.yaml_io import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES
+from sim.scenario import yaml_io
+from sim.scenario.yaml_fast import read_fast
+from sim.scenario.yaml_io import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 from tests.strategies import examples, scenarios
 
 from click.testing import CliRunner
@@ -219,8 +222,54 @@ def _problem(tmp_path: Path, data: bytes) -> str:
 
 
 def test_file_size_limit(tmp_path):
-    data = b"name: x\n" + b"#" * MAX_FILE_BYTES
-    assert "larger than 5 MB" in _problem(tmp_path, data)
+    path = tmp_path / "limit.yaml"
+    path.write_bytes(b"name: x\n")
+    os.truncate(path, MAX_FILE_BYTES + 1)  # sparse: refused from its size, never read
+    result, _ = _invoke("validate", str(path))
+    assert result.exit_code == 2 and "larger than 256 MB" in result.stderr
+
+
+def test_node_limit(tmp_path):
+    data = b"a: [" + b"1," * MAX_NODES + b"]\n"  # refused by a count, before parsing
+    assert f"more than {MAX_NODES} YAML nodes" in _problem(tmp_path, data)
+
+
+# --- the C reader reads exactly what the pure-Python reader reads --------------------------
+def _both(data: bytes):
+    """(what read_fast gives, what SafeDecimalLoader gives); an exception's type stands in."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ["not UTF-8", "not UTF-8"]  # parse_yaml refuses it before either reader
+    out = []
+    for read in (read_fast, lambda raw: yaml_io.read_exact(raw.decode("utf-8-sig"))):
+        try:
+            out.append(read(data))
+        except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+            out.append(type(exc).__name__)
+    return out
+
+
+def test_the_c_reader_is_there():
+    assert yaml.__with_libyaml__  # PyYAML's wheels bundle libyaml
+
+
+@settings(max_examples=examples(150))
+@given(data=st.one_of(mutated(), structured(), st.sampled_from(SPECIAL)))
+@example(data=b"a: &x {b: 1}\nc: *x\n<<: *x\n")           # merge key: the full constructor
+@example(data=b"a: !!str 1\nb: !!int '2'\nc: ! 3\n")      # explicit and non-specific tags
+@example(data=b"? [1, 2]\n: x\n")                         # a complex key
+@example(data=b"1: a\n'1': b\n1.0: c\n~: d\nnull: e\n")  # keys of different types
+@example(data=b"a: 10:00:00\nb: 0x1F\nc: 1_000.5\nd: .inf\ne: 2023-02-30 00:00:00\n")
+def test_the_c_reader_reads_what_the_python_reader_reads(data):
+    fast, exact = _both(data)
+    if isinstance(exact, str) or isinstance(fast, str):
+        # A refusal either way is a refusal: parse_yaml re-reads refused files with the
+        # Python reader, so only a surrogate escape (refused by libyaml alone) may differ.
+        assert isinstance(fast, str) and (isinstance(exact, str) or "\\u" in repr(data)
+                                          or "\\U" in repr(data)), (fast, exact)
+        return
+    assert fast == exact and repr(fast) == repr(exact)
 
 
 def test_alias_limit(tmp_path):
@@ -246,7 +295,8 @@ def test_bombs_stay_within_time_and_memory(tmp_path, name):
     data = {
         "alias-bomb": SPECIAL[6],
         "deep": b"a: " + b"[" * 200_000 + b"]" * 200_000 + b"\n",
-        "huge": b"name: " + b"x" * (MAX_FILE_BYTES - 100) + b"\n",
+        # One 64 MB text: memory stays a small multiple of the file.
+        "huge": b"name: " + b"x" * (64 * 1024 * 1024) + b"\n",
     }[name]
     path = tmp_path / f"{name}.yaml"
     path.write_bytes(data)

@@ -18,7 +18,8 @@ from yaml.nodes import MappingNode, ScalarNode
 
 from sim.scenario.errors import FILE, Problem, ScenarioError, join_path
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a 1,000,000-phone YAML is about 150 MB
+MAX_NODES = 20_000_000  # counted before parsing: memory stays a few GB at most
 # Only files named as YAML are opened: a `catalog:` or a sweep's `base:` pointing at any
 # readable file (a password file, an .env) must not get it read and quoted back.
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -26,7 +27,10 @@ MAX_ALIASES = 100
 MAX_DEPTH = 50
 # Aliases share a node, but whoever walks the data (the models, a sweep's value columns,
 # pickling to workers) walks it expanded: cap the nodes and depth as seen expanded.
-MAX_EXPANDED_NODES = 1_000_000
+MAX_EXPANDED_NODES = 1_000_000  # values added by aliases (a fleet's own values are free)
+# Up to this size, a document the C reader refuses is re-read by the pure-Python reader,
+# whose messages name the path (surrogate escapes) or the exact place of a mistake.
+_EXACT_MESSAGES_BYTES = 5 * 1024 * 1024
 # Python refuses int() of more than 4300 digits; longer integers become Decimal so the
 # models reject them with a path (out of range) instead of the reader crashing.
 _MAX_INT_DIGITS = 4000
@@ -196,11 +200,17 @@ def check_expanded(root) -> None:
         if depth > MAX_DEPTH:
             raise YAMLLimitError(None, None, f"nesting deeper than {MAX_DEPTH} levels once "
                                  "aliases are expanded", node.start_mark)
-        if nodes > MAX_EXPANDED_NODES:
+        # len(sizes) bounds the distinct nodes below this one: more than that is aliases'.
+        if nodes > MAX_EXPANDED_NODES + len(sizes) + 1:
             raise YAMLLimitError(None, None, f"aliases expand the document to more than "
                                  f"{MAX_EXPANDED_NODES:,} values; refusing a possible "
                                  "'billion laughs' document", node.start_mark)
         sizes[key] = (nodes, depth)
+
+
+def _nodes_at_most(data: bytes) -> int:
+    """An upper bound of a document's nodes: each needs a line, ':', ',', '-' or bracket."""
+    return sum(data.count(mark) for mark in (b"\n", b":", b",", b"-", b"[", b"{", b"?")) + 1
 
 
 def _short(value: object) -> str:
@@ -302,6 +312,18 @@ def surrogate_problems(value: object, prefix: str = "") -> list[Problem]:
     return problems
 
 
+def read_exact(text: str) -> object:
+    """The value of a YAML document by the pure-Python reader, with every limit; YAMLError."""
+    loader = SafeDecimalLoader(text)  # the reader checks for control characters here
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            check_expanded(node)
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
     """The top-level mapping of a YAML document (text or UTF-8 bytes); ScenarioError if not."""
 
@@ -310,24 +332,48 @@ def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
 
     if len(data) > MAX_FILE_BYTES:
         raise fail(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; refusing to read it")
-    if isinstance(data, bytes):
+
+    def decoded() -> str:
         try:
-            text = data.decode("utf-8-sig")  # a leading BOM is harmless
+            return data.decode("utf-8-sig")  # a leading BOM is harmless
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise fail(f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})") from None
+
+    text: str | None = None
+    if isinstance(data, bytes):
+        raw: bytes | None = data
+        if len(data) <= _EXACT_MESSAGES_BYTES or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            text = decoded()  # a big file is decoded only to word an error (libyaml
+            # checks UTF-8 itself, but would also take UTF-16)
     else:
         text = data
-    try:
-        loader = SafeDecimalLoader(text)  # the reader checks for control characters here
         try:
-            node = loader.get_single_node()
-            if node is not None:
-                check_expanded(node)
-            value = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = None  # lone surrogates in the text itself: only the Python reader takes it
+    if raw is not None and _nodes_at_most(raw) > MAX_NODES:
+        raise fail(f"more than {MAX_NODES} YAML nodes; refusing to read it (a big fleet "
+                   "reads faster from a phones_table)")
+    # The pure-Python reader: slower, but its messages name the place; also the fallback
+    # where PyYAML was built without libyaml.
+    exact = raw is None or not yaml.__with_libyaml__
+    try:
+        if not exact:
+            from sim.scenario.yaml_fast import read_fast  # builds on the loader above
+
+            try:
+                value = read_fast(raw)
+            except yaml.YAMLError:
+                if text is None:  # too big to re-read slowly: libyaml's message
+                    text = decoded()
+                    raise
+                exact = True
+        if exact:
+            value = read_exact(text)
     except yaml.YAMLError as exc:
+        if isinstance(exc, yaml.reader.ReaderError) and not exact:
+            exc.position = len(raw[:exc.position].decode("utf-8", "replace"))  # bytes -> chars
         raise fail(_yaml_error_message(exc, text)) from None
     except RecursionError:  # belt and braces: MAX_DEPTH should stop this first
         raise fail(f"nesting deeper than {MAX_DEPTH} levels") from None
@@ -335,7 +381,8 @@ def parse_yaml(data: str | bytes, *, file: str | None = None) -> dict:
         raise fail("the file is empty; expected a mapping of keys")
     if not isinstance(value, dict):
         raise fail(f"the top level must be a mapping of keys, not {_describe(value)}")
-    problems = surrogate_problems(value)
+    # libyaml refuses surrogate escapes itself; the Python reader lets them through.
+    problems = surrogate_problems(value) if exact else []
     if problems:
         raise ScenarioError(problems, file=file)
     return value
