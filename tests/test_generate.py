@@ -203,3 +203,23 @@ def test_every_generate_problem_is_reported_at_once():
     paths = [p.path for p in caught.value.problems]
     assert paths == ["seed", "generate[0].rate", "generate[1].name", "generate[1].spec",
                      "generate[2].name", "generate[2].name"]
+
+
+def test_the_engine_takes_only_plain_scenarios_and_never_imports_the_door_s_generation():
+    import ast
+    from pathlib import Path
+
+    import sim.engine
+
+    sc = load_scenario(fleet(SESSIONS))
+    with pytest.raises(ValueError, match="draw the generate: groups first"):
+        sim.engine.simulate(sc)
+    assert sim.engine.simulate(expand(sc, 1)).summary == simulate(sc, replication=1).summary
+    door_only = {"generate", "generate_checks", "fleet_tables", "tables", "loader", "yaml_io"}
+    for source in Path(sim.engine.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [alias.name for alias in node.names]
+                assert not any(part in door_only for name in names for part in name.split(".")), \
+                    (source.name, names)

@@ -133,8 +133,9 @@ def run(scenario: Path, out: Path | None, draw: bool, file_format: str,
     out_dir = out if out is not None else Path("results") / loaded.name
     target = _check_out(out_dir)
     from sim.engine import simulate  # the engine loads only when a run needs it
+    from sim.scenario import expand
 
-    result = simulate(loaded)
+    result = simulate(expand(loaded))  # a generate: fleet is drawn for replication 0
     try:
         result.write(target, format=file_format)
     except OSError as exc:

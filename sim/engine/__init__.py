@@ -6,7 +6,6 @@ from ..gcpause import collector_paused
 from ..costs import ENDING_ACTIONS
 from ..records import PhoneOutcome
 from ..result import Result
-from ..scenario.generate import expand
 from ..scenario.models import Scenario
 from ..usage import Usage
 from .phone import PPU, UNSUBSCRIBED
@@ -15,13 +14,17 @@ from .run import Run
 __all__ = ["simulate", "Run"]
 
 
-def simulate(scenario: Scenario, replication: int = 0) -> Result:
-    """Simulate one validated scenario over its window and return every output.
+def simulate(scenario: Scenario) -> Result:
+    """Simulate one validated, plain scenario over its window and return every output.
 
-    A scenario with `generate:` is expanded first: `replication` picks its random stream.
+    Plain: its phones are all listed; the door draws `generate:` groups
+    (`sim.scenario.expand`), so the engine never looks back up at how they were made.
     """
+    if scenario.generate:
+        raise ValueError("draw the generate: groups first: sim.scenario.expand(scenario, "
+                         "replication), or sim.simulate(scenario, replication)")
     with collector_paused():
-        run = Run(expand(scenario, replication))
+        run = Run(scenario)
         run.execute()
         return _result(run)
 

@@ -1,5 +1,7 @@
 """`expand(scenario, replication)`: the `generate:` groups -> plain phones, reproducibly.
 
+The door's last step: the engine only ever sees the plain list of phones it returns.
+
 Replication r draws from `SeedSequence(seed, spawn_key=(r, ...))`: every replication has its
 own stream, the same whatever runs it (any worker, any order). Inside a replication each
 group, and each aspect of a group (arrivals, billing, lifetimes), has its own child stream,
@@ -12,8 +14,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pydantic import ValidationError
 
 from sim.clock import Clock
+from sim.scenario.errors import Problem, ScenarioError, problems_from_pydantic
 from sim.scenario.generate_checks import arrival_window
 from sim.scenario.generate_models import Distribution, GenerateGroup
 from sim.scenario.models import Action, Phone, Scenario
@@ -87,10 +91,17 @@ def group_phones(scenario: Scenario, index: int, replication: int, clock: Clock)
             if stop < window_end:
                 actions = [Action(at=clock.local(stop),
                                   do="unsubscribe" if prepaid else "delete")]
-        phones.append(Phone(id=f"{group.name}-{k + 1}", spec=group.spec,
-                            quantity=group.quantity, billing=mode, at=clock.local(t),
-                            actions=actions, group=group.name,
-                            **{key: v for key, v in keys.items() if v is not None}))
+        phone_id = f"{group.name}-{k + 1}"
+        try:
+            phones.append(Phone(id=phone_id, spec=group.spec, quantity=group.quantity,
+                                billing=mode, at=clock.local(t), actions=actions,
+                                group=group.name,
+                                **{key: v for key, v in keys.items() if v is not None}))
+        except ValidationError as exc:  # the group's checks should make this unreachable
+            raise ScenarioError(
+                [Problem(f"generate[{index}]", f"generated phone '{phone_id}': {problem}")
+                 for problem in problems_from_pydantic(exc.errors(include_url=False))]
+            ) from None
     return phones
 
 
