@@ -2,21 +2,40 @@
 
 One way in: `load_scenario(path)` -> `simulate(scenario)` -> `Result` (DataFrames,
 `summary`, `write(folder)`). The command line and the notebooks only call these.
+Names load on first use (PEP 562): the command line starts, and handles Ctrl-C, before
+pandas and the engine are imported.
 """
 
-from . import engine
-from .result import Result
-from .scenario import ScenarioError, expand, load_scenario
-from .whatif.breakeven import breakeven
-from .whatif.compare import compare
-from .whatif.recommend import recommend
-from .whatif.sweep import sweep
+from __future__ import annotations
 
-__all__ = ["load_scenario", "simulate", "Result", "ScenarioError", "sweep",
-           "compare", "breakeven", "recommend"]
+import importlib
+
+_WHERE = {
+    "Result": "sim.result", "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario", "breakeven": "sim.whatif.breakeven",
+    "compare": "sim.whatif.compare", "recommend": "sim.whatif.recommend",
+    "sweep": "sim.whatif.sweep", "verify_results": "sim.manifest",
+    "DamagedResults": "sim.manifest",
+}
+__all__ = ["simulate", *_WHERE]
 __version__ = "0.1.0"
 
 
 def simulate(scenario, replication: int = 0) -> Result:
     """Simulate a loaded scenario; its `generate:` groups are drawn for `replication` first."""
-    return engine.simulate(expand(scenario, replication))
+    from .engine import simulate as run_plain
+    from .scenario import expand
+
+    return run_plain(expand(scenario, replication))
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -1,28 +1,39 @@
-"""Put a finished folder in place of another in one step, so no reader ever sees half of it.
+"""Results folders written whole or not at all, by one process at a time, crash-recoverable.
 
-`Result.write` fills a hidden temporary folder next to the target, then calls
-`replace_folder`: the old folder is renamed aside, the new one renamed in, the old one
-deleted. Ctrl-C is held back during the two renames (it is re-raised right after), so an
-interrupt leaves either the previous results or the new ones, whole.
+A writer locks `.NAME.lock` beside the folder, fills `.NAME.part-PID`, renames it
+`.NAME.new-PID` once complete (the commit point), moves the old folder to `.NAME.old-PID`,
+the new one in, and deletes the old one. A kill at any step leaves a state the next writer
+(under the same lock) finishes or undoes: `recover`. Ctrl-C and SIGTERM are held back from
+the commit to the end of the clean-up, so they never leave a hidden folder behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import shutil
 import signal
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .interrupts import pause_point
 
 _SUMMARY_KEYS = {"scenario", "final_balance", "total_cost", "phones"}
 _MAX_SUMMARY_BYTES = 64 * 1024 * 1024
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
 
 class UnsafeOutputFolder(ValueError):
     """The target folder holds something a results folder must not replace."""
+
+
+class FolderInUse(UnsafeOutputFolder):
+    """Another process is writing the same results folder."""
 
 
 def looks_like_results(folder: Path) -> bool:
@@ -41,13 +52,39 @@ def looks_like_results(folder: Path) -> bool:
     return isinstance(data, dict) and _SUMMARY_KEYS <= data.keys()
 
 
+def checked_target(target: str | os.PathLike) -> Path:
+    """`target` with symlinks resolved; a symlink loop or a dangling link is refused."""
+    given = Path(target)
+    try:
+        resolved = given.resolve(strict=False)
+    except (RuntimeError, OSError) as exc:  # RuntimeError: 3.11's report of a loop
+        raise UnsafeOutputFolder(f"{given} goes through a symlink loop") from exc
+    for path in (given, *given.parents):  # a dangling link would create its target
+        if path.is_symlink() and not path.exists():
+            raise UnsafeOutputFolder(f"{given}: {path} is a symlink to "
+                                     f"{os.readlink(path)}, which does not exist")
+    return resolved
+
+
+def _foreign(target: Path, known: Collection[str]) -> str | None:
+    """The first entry of `target` a run did not write: a sub-folder's file, a link, ..."""
+    for entry in sorted(target.iterdir()):
+        if entry.name not in known:
+            return entry.name
+        if entry.is_symlink() or not entry.is_file():
+            inside = sorted(entry.rglob("*")) if entry.is_dir() and not entry.is_symlink() else []
+            first = next((p for p in inside if not p.is_dir()), inside[0] if inside else None)
+            return str(first.relative_to(target)) if first else entry.name + "/"
+    return None
+
+
 def replace_refusal(target: Path, known: Collection[str]) -> str | None:
     """Why replacing `target` as a whole could delete something else, or None if it can't.
 
     It may be replaced when it does not exist, or is an earlier results folder holding
-    only files named in `known`; never the working folder or a folder holding it.
+    only regular files named in `known`; never the working folder or a folder holding it.
     """
-    target = Path(target).resolve()
+    target = checked_target(target)
     cwd = Path.cwd().resolve()
     if target == cwd or target in cwd.parents:
         return f"{target} is the working folder or holds it"
@@ -55,10 +92,10 @@ def replace_refusal(target: Path, known: Collection[str]) -> str | None:
         return f"{target} exists and is not a folder"
     if not target.is_dir():
         return None
-    others = sorted(p.name for p in target.iterdir() if p.name not in known)
-    if others:
-        listed = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-        return f"{target} holds other files ({listed}) and would be replaced"
+    other = _foreign(target, known)
+    if other is not None:
+        return (f"{target} holds other files ({other}), which a run did not write, "
+                "and would be replaced")
     if any(target.iterdir()) and not looks_like_results(target):
         return (f"{target} is not empty and does not look like koophone-sim results "
                 "(no summary.json of a run) and would be replaced")
@@ -66,38 +103,209 @@ def replace_refusal(target: Path, known: Collection[str]) -> str | None:
 
 
 @contextlib.contextmanager
-def sigint_deferred():
-    """Hold a Ctrl-C back until the block ends, then raise KeyboardInterrupt (main thread)."""
+def signals_deferred():
+    """Hold Ctrl-C and SIGTERM back until the block ends, then deliver them (main thread)."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signals only reach the main thread
         return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum))
+                for s in _DEFERRED}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    for signum in dict.fromkeys(caught):  # as if it arrived now: the usual handler acts
+        signal.raise_signal(signum)
 
 
-def replace_folder(new: Path, target: Path) -> None:
-    """Move the complete folder `new` to `target`, replacing any folder already there."""
-    aside, swapped = None, False
+def _sibling(target: Path, kind: str, pid: int | None = None) -> Path:
+    return target.with_name(f".{target.name}.{kind}-{os.getpid() if pid is None else pid}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink(missing_ok=True)
+
+
+def _roll_forward(target: Path, pid: int | None = None) -> str | None:
+    """Finish a committed swap of process `pid` (or undo a failed one); say what was done."""
+    new, old = _sibling(target, "new", pid), _sibling(target, "old", pid)
+    done = None
+    if new.exists():  # committed: the new folder is complete
+        if target.exists() or target.is_symlink():
+            _remove(old)
+            target.rename(old)
+            pause_point("swap")  # tests kill here: the next writer must finish the swap
+        new.rename(target)
+        done = "finished its swap"
+    if old.exists():
+        if target.exists():
+            pause_point("deleting")
+            _remove(old)
+        else:  # the new folder could not be moved in: the previous results go back
+            old.rename(target)
+            done = "put the previous results back"
+    return done
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        with sigint_deferred():
-            if target.exists():
-                aside = target.with_name(f".{target.name}.old-{os.getpid()}")
-                if aside.exists():
-                    shutil.rmtree(aside)
-                target.rename(aside)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _size(path: Path) -> int:
+    if not path.is_dir():
+        return path.lstat().st_size
+    return sum(p.lstat().st_size for p in path.rglob("*"))
+
+
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?P<kind>part|new|old)-(?P<pid>\d+)\Z")
+
+
+def recover(target: Path) -> list[str]:
+    """Finish or undo what dead writers of `target` left beside it; one line per process.
+
+    Call with the folder's lock held: a live writer would hold it, so any leftover is a
+    dead process's.
+    """
+    leftovers: dict[int, int] = {}
+    for entry in target.parent.iterdir():
+        match = _LEFTOVER.match(entry.name)
+        if match and match["name"] == target.name:
+            pid = int(match["pid"])
+            leftovers[pid] = leftovers.get(pid, 0) + _size(entry)
+    said = []
+    for pid, size in sorted(leftovers.items()):
+        _remove(_sibling(target, "part", pid))  # never complete: nothing to keep
+        done = _roll_forward(target, pid)
+        said.append(f"process {pid} was stopped while writing {target.name}: "
+                    + (done or f"removed its unfinished folder ({size / 1e6:.1f} MB)"))
+    return said
+
+
+class _Lock:
+    """An exclusive lock on `.NAME.lock` beside the folder, removed when released."""
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.path = target.with_name(f".{target.name}.lock")
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl  # POSIX only, as the rest of the swap
+
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             try:
-                new.rename(target)
-                swapped = True
-            except BaseException:
-                if aside is not None:
-                    aside.rename(target)  # keep the previous results rather than none
-                raise
-    finally:  # also when a held-back Ctrl-C is re-raised: the new outputs are in place
-        if swapped and aside is not None:
-            shutil.rmtree(aside, ignore_errors=True)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                raise FolderInUse(f"{self.target} is in use by "
+                                  f"{self._holder()}; try again when it has finished") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # else its holder removed it as we opened it: lock the new one
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+
+    def _holder(self) -> str:
+        try:
+            pid = self.path.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            pid = ""
+        return f"process {pid}" if pid.isdigit() else "another process"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()  # before unlocking: a waiter then sees a new file
+            os.close(self.fd)
+            self.fd = None
+
+
+@dataclass
+class Claim:
+    """A results folder locked for writing, its dead writers' leftovers dealt with."""
+
+    target: Path
+    known: Collection[str]
+    recovered: list[str] = field(default_factory=list)
+
+    def fill(self, write: Callable[[Path], None], *, durable: bool = False) -> Path:
+        """Call `write(folder)` on a fresh hidden folder, then swap it in whole for target.
+
+        `durable` also flushes every file and both folders to disk (fsync) before and
+        after the swap, so a power loss leaves the old or the new results, whole.
+        """
+        part = _sibling(self.target, "part")
+        _remove(part)
+        os.mkdir(part)  # 0o777 less the umask, as the user's other folders
+        try:
+            write(part)
+            pause_point("written")
+            if durable:
+                for path in sorted(part.rglob("*")):
+                    _fsync(path)
+                _fsync(part)
+            with signals_deferred():
+                part.rename(_sibling(self.target, "new"))  # the commit point
+                if durable:
+                    _fsync(self.target.parent)
+                _roll_forward(self.target)
+                if durable:
+                    _fsync(self.target.parent)
+        except BaseException:
+            with signals_deferred():  # a second Ctrl-C must not leave a hidden folder
+                _remove(part)
+                _remove(_sibling(self.target, "new"))  # the swap itself failed: undo it
+                _roll_forward(self.target)
+            raise
+        return self.target
+
+
+@contextlib.contextmanager
+def claimed(target: str | os.PathLike, known: Collection[str]) -> Iterator[Claim]:
+    """Lock `target` for writing, recover what dead writers left, refuse an unsafe folder.
+
+    Raises FolderInUse when another process holds it, UnsafeOutputFolder when replacing
+    it could delete something a run did not write (`replace_refusal`).
+    """
+    path = checked_target(target)
+    created = [p for p in path.parents if not p.exists()]  # deepest first
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = _Lock(path)
+    try:
+        lock.acquire()
+        recovered = recover(path)
+        refusal = replace_refusal(path, known)
+        if refusal is not None:
+            raise UnsafeOutputFolder(refusal)
+        yield Claim(path, known, recovered)
+    finally:
+        with signals_deferred():
+            lock.release()
+            if not path.exists():  # nothing written: no empty parent folders either
+                for folder in created:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+
+
+def write_whole(target: str | os.PathLike, known: Collection[str],
+                write: Callable[[Path], None], *, durable: bool = False) -> Path:
+    """Lock `target`, recover, check, and replace it whole by what `write(folder)` puts in."""
+    with claimed(target, known) as claim:
+        return claim.fill(write, durable=durable)

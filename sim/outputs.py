@@ -62,9 +62,14 @@ def write_rows(path: Path, header: list[str], rows: Iterable[Sequence], fmt: str
 
 
 def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int], str],
-                fmt: str) -> None:
-    """The usage table, block by block: one Parquet row group, or one CSV chunk, per block."""
+                fmt: str, progress: Callable[[int], None] | None = None) -> None:
+    """The usage table, block by block: one Parquet row group, or one CSV chunk, per block.
+
+    `progress(lines)` is called as each block of `lines` bill lines is taken to be written.
+    """
     iso = remembered(iso)  # cycle ends are the next cycle's starts
+    if progress is not None:
+        usage = _Reporting(usage, progress)
     if fmt == "csv" and not _plain(ids):
         _write_usage_csv_module(path, usage, ids, iso)
         return
@@ -73,6 +78,19 @@ def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int
         _write_usage_parquet(path, usage, tables)
     else:
         _write_usage_csv(path, usage, tables)
+
+
+class _Reporting:
+    """A Usage whose blocks report their line counts as they are handed out."""
+
+    def __init__(self, usage: Usage, progress: Callable[[int], None]):
+        self.usage, self.progress = usage, progress
+        self.count = usage.count
+
+    def blocks(self, **kwargs):
+        for block in self.usage.blocks(**kwargs):
+            yield block
+            self.progress(len(block.lines))
 
 
 def _write_usage_parquet(path: Path, usage: Usage, tables: _UsageTables) -> None:

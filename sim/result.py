@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -19,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import UnsafeOutputFolder, replace_folder, replace_refusal
+from .atomic import Claim, claimed
 from .clock import Clock, remembered
 from .gcpause import collector_paused
 from .costs import LOST, MODES, MonthModeCosts, PhoneCosts, monthly_costs, phone_costs
+from .manifest import FILES_KEY, file_entries
 from .money import fmt, from_e8
 from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_usage
 from .rating import HOUR, BillLines
@@ -34,8 +34,13 @@ OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "c
 PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
 FIGURE_STEMS = ("timeline", "money", "compare", "breakeven")  # drawn by sim.plots
 FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
-KNOWN_FILES = frozenset(OUTPUT_FILES + PARQUET_FILES + FIGURE_FILES)
-"""Every file a results folder may hold: writing replaces such a folder as a whole."""
+TABLE_STEMS = ("costs", "monthly", "commitment")  # further tables other commands may add
+OTHER_FILES = tuple(f"{s}.{ext}" for s in TABLE_STEMS for ext in ("csv", "parquet")) + (
+    "report.html",)
+KNOWN_FILES = frozenset(OUTPUT_FILES + PARQUET_FILES + FIGURE_FILES + OTHER_FILES)
+"""Every file a results folder may hold: writing replaces such a folder as a whole, so a
+folder holding anything else (a sub-folder, a link, another file) is refused. A new
+output file of the project must be added here."""
 
 LEDGER_COLUMNS = ["time", "phone", "kind", "amount", "paid_from", "balance_after",
                   "period_start", "period_end", "detail"]
@@ -278,30 +283,39 @@ class Result:
         }, columns=NOTE_COLUMNS)
 
     # --- files -------------------------------------------------------------------------
-    def write(self, out: str | os.PathLike, format: str = "csv") -> Path:
-        """Write the outputs (OUTPUT_FILES) into `out`, atomically: a failed write leaves nothing.
+    def write(self, out: str | os.PathLike | Claim, format: str = "csv", *,
+              durable: bool = False, also: Callable[[Path], Iterable[Path]] | None = None,
+              progress: Callable[[int], None] | None = None) -> Path:
+        """Write OUTPUT_FILES into `out` whole: a failed or killed write leaves nothing.
 
         `format="parquet"` writes the four tables as `.parquet` (same columns and text).
+        `also(folder)` adds files (figures) before summary.json lists every file's size
+        and SHA-256; `durable` flushes them to disk (fsync); `progress(lines)` is called
+        as bill lines are written. `out` may be a folder already claimed (`claimed`).
         """
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-        out = Path(out)
-        refusal = replace_refusal(out, KNOWN_FILES)
-        if refusal is not None:  # never replace a folder that holds anything else
-            raise UnsafeOutputFolder(refusal)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            with collector_paused():  # millions of short-lived rows, no cycles
-                self._write_files(tmp, format)
-            # Old folder aside, new one in, Ctrl-C held back: never half of either.
-            replace_folder(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
 
-    def _write_files(self, folder: Path, ext: str) -> None:
+        def fill(folder: Path) -> None:
+            with collector_paused():  # millions of short-lived rows, no cycles
+                self._write_files(folder, format, progress)
+            if also is not None:
+                also(folder)
+            self._write_summary(folder, file_entries(folder))
+
+        if isinstance(out, Claim):
+            return out.fill(fill, durable=durable)
+        with claimed(out, KNOWN_FILES) as claim:  # locked; never replaces others' files
+            return claim.fill(fill, durable=durable)
+
+    def _write_summary(self, folder: Path, files: dict | None = None) -> None:
+        summary = self.summary if files is None else {**self.summary, FILES_KEY: files}
+        with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
+            json.dump(summary, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+
+    def _write_files(self, folder: Path, ext: str,
+                     progress: Callable[[int], None] | None = None) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)
 
         def opt(t):
@@ -317,7 +331,7 @@ class Result:
             (iso(r.time), r.phone, r.kind, "" if r.days_before is None else r.days_before,
              r.detail) for r in self.note_rows), ext, int_columns=("days_before",))
         write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
-                    iso, ext)
+                    iso, ext, progress)
         write_rows(folder / f"costs.{ext}", COST_COLUMNS, (
             (*r[:5], fmt(r[5]), fmt(r[6]), str(r[7]), str(r[8]), *r[9:])
             for r in self._cost_rows()), ext,
@@ -326,6 +340,4 @@ class Result:
             (r[0], r[1], fmt(r[2]), fmt(r[3]), r[4], str(r[5]))
             for r in self._monthly_rows()), ext,
             int_columns=("instances_in_use",))
-        with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(self.summary, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+        self._write_summary(folder)  # what `also` (figures) reads; rewritten with the list

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import sim.result
 from sim import load_scenario, simulate
-from sim.atomic import replace_folder, sigint_deferred
+from sim.atomic import signals_deferred
 from sim.cli import cli
 
 SCENARIO = """\
@@ -75,7 +75,8 @@ def test_a_writer_failing_midway_leaves_no_folder(tmp_path, monkeypatch, exc):
     _fail_after_three_files(monkeypatch, exc)
     with pytest.raises(type(exc)):
         result.write(tmp_path / "out" / "run")
-    assert list((tmp_path / "out").iterdir()) == []  # no results, no hidden temp folder
+    # no results, no hidden temp folder or lock, not even the parent folder it made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
 
 
 def test_a_writer_failing_midway_keeps_the_previous_results_whole(tmp_path, monkeypatch):
@@ -90,52 +91,76 @@ def test_a_writer_failing_midway_keeps_the_previous_results_whole(tmp_path, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scenario.yaml"]  # no temp
 
 
-def test_ctrl_c_during_the_swap_is_held_until_the_new_folder_is_in(tmp_path, monkeypatch):
-    old, new = tmp_path / "out", tmp_path / "new"
+def _summary(name: str) -> str:
+    return json.dumps({"scenario": name, "final_balance": "0", "total_cost": "0",
+                       "phones": {}})
+
+
+def _scenario_in(folder: pathlib.Path) -> str:
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))["scenario"]
+
+
+def _claimed_swap(tmp_path, monkeypatch, fault):
+    """Swap a folder holding summary 'new' in for one holding 'old', `fault` at each rename."""
+    from sim.atomic import claimed
+
+    old = tmp_path / "out"
     old.mkdir()
-    (old / "summary.json").write_text("old", encoding="utf-8")
-    new.mkdir()
-    (new / "summary.json").write_text("new", encoding="utf-8")
+    (old / "summary.json").write_text(_summary("old"), encoding="utf-8")
     rename = pathlib.Path.rename
 
-    def rename_then_ctrl_c(self, target):  # SIGINT arrives between the two renames
-        moved = rename(self, target)
+    def faulty(self, target):
+        return fault(rename, self, pathlib.Path(target))
+
+    def fill(folder):
+        (folder / "summary.json").write_text(_summary("new"), encoding="utf-8")
+        monkeypatch.setattr(pathlib.Path, "rename", faulty)
+
+    with claimed(old, {"summary.json"}) as claim:
+        claim.fill(fill)
+
+
+def test_ctrl_c_during_the_swap_is_held_until_the_new_folder_is_in(tmp_path, monkeypatch):
+    def rename_then_ctrl_c(rename, source, target):  # SIGINT arrives at every rename
+        moved = rename(source, target)
         os.kill(os.getpid(), signal.SIGINT)
         return moved
 
-    monkeypatch.setattr(pathlib.Path, "rename", rename_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
-        replace_folder(new, old)
-    assert (old / "summary.json").read_text(encoding="utf-8") == "new"
+        _claimed_swap(tmp_path, monkeypatch, rename_then_ctrl_c)
+    assert _scenario_in(tmp_path / "out") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_failed_rename_puts_the_previous_results_back(tmp_path, monkeypatch):
-    old, new = tmp_path / "out", tmp_path / "new"
-    old.mkdir()
-    (old / "summary.json").write_text("old", encoding="utf-8")
-    new.mkdir()
-    rename = pathlib.Path.rename
-
-    def refuse_new(self, target):
-        if self == new:
+    def refuse_new(rename, source, target):
+        if target.name == "out" and source.name.startswith(".out.new-"):
             raise OSError(18, "Invalid cross-device link")
-        return rename(self, target)
+        return rename(source, target)
 
-    monkeypatch.setattr(pathlib.Path, "rename", refuse_new)
     with pytest.raises(OSError):
-        replace_folder(new, old)
-    assert (old / "summary.json").read_text(encoding="utf-8") == "old"
+        _claimed_swap(tmp_path, monkeypatch, refuse_new)
+    assert _scenario_in(tmp_path / "out") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_sigint_deferred_raises_after_the_block():
-    done = []
-    with pytest.raises(KeyboardInterrupt):
-        with sigint_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            done.append("the block finished")
-    assert done == ["the block finished"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signals_deferred_delivers_them_after_the_block(signum):
+    from sim.interrupts import Terminated, handle_sigterm
+
+    previous = signal.getsignal(signal.SIGTERM)
+    handle_sigterm()
+    try:
+        done = []
+        with pytest.raises(KeyboardInterrupt) as caught:
+            with signals_deferred():
+                os.kill(os.getpid(), signum)
+                done.append("the block finished")
+        assert done == ["the block finished"]
+        assert isinstance(caught.value, Terminated) == (signum == signal.SIGTERM)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- the command line ----------------------------------------------------------------------

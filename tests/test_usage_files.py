@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -143,8 +144,12 @@ def test_parquet_holds_the_text_of_the_csv(tmp_path):
     assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == [
         "costs.parquet", "ledger.parquet", "monthly.parquet", "notifications.parquet",
         "states.parquet", "summary.json", "usage.parquet"]
-    assert (tmp_path / "csv" / "summary.json").read_text() == \
-        (tmp_path / "pq" / "summary.json").read_text()
+    csv_summary, pq_summary = (json.loads((tmp_path / f / "summary.json").read_text())
+                               for f in ("csv", "pq"))
+    stems = ("costs", "ledger", "monthly", "notifications", "states", "usage")
+    assert set(csv_summary.pop("files")) == {f"{s}.csv" for s in stems}
+    assert set(pq_summary.pop("files")) == {f"{s}.parquet" for s in stems}
+    assert csv_summary == pq_summary  # the same run: only the files differ
     for stem in ("ledger", "usage", "states", "notifications", "costs", "monthly"):
         text = pd.read_csv(tmp_path / "csv" / f"{stem}.csv", dtype=str, keep_default_na=False)
         table = pq.read_table(tmp_path / "pq" / f"{stem}.parquet").to_pydict()

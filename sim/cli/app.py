@@ -3,11 +3,13 @@
 Exit codes (interface contract): 0 success, 2 invalid input (problems on stderr, nothing
 written), 1 internal error (one line on stderr; the traceback only with KOOPHONE_DEBUG=1),
 3 `run --strict` with refused operations (outputs written), 130 interrupted (Ctrl-C),
-141 the reader of stdout went away (`koophone-sim run ... | head`), quietly.
+141 the reader of stdout went away (`koophone-sim run ... | head`), quietly, 143 terminated
+(SIGTERM).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -15,12 +17,12 @@ from pathlib import Path
 
 import click
 
+from sim.interrupts import EXIT_INTERRUPTED, EXIT_TERMINATED, stopped
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.models import Scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 EXIT_REFUSED = 3  # run --strict: outputs written, but some operation was refused
-EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
 EXIT_CLOSED_PIPE = 141  # stdout's reader closed the pipe, as shells report SIGPIPE (128 + 13)
 DEBUG_ENV = "KOOPHONE_DEBUG"
 PROG = "koophone-sim"
@@ -63,6 +65,31 @@ def silence_stdout() -> None:
         pass
 
 
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _device(path: Path) -> Path:
+    """The mount point holding `path` (the nearest existing folder's file system)."""
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    dev = path.stat().st_dev
+    while path != path.parent and path.parent.stat().st_dev == dev:
+        path = path.parent
+    return path
+
+
+def write_failed(exc: OSError, where: Path) -> click.exceptions.Exit:
+    """One line for an output that could not be written (a full disk named as such); exit 1."""
+    if exc.errno in _NO_SPACE:
+        click.echo(f"{PROG}: no space left on {_device(where)} (writing {where}); "
+                   "nothing was written, earlier results are kept", err=True)
+    else:
+        click.echo(f"{PROG}: cannot write the outputs to {where}: "
+                   f"{exc.strerror or exc}", err=True)
+    return click.exceptions.Exit(EXIT_INTERNAL)
+
+
 class _Guarded(click.Group):
     """Turns ScenarioError into exit 2 and any other failure into a one-line exit 1."""
 
@@ -80,11 +107,14 @@ class _Guarded(click.Group):
             # tools do on SIGPIPE, without a message (results were already written whole).
             silence_stdout()
             ctx.exit(EXIT_CLOSED_PIPE)
-        except KeyboardInterrupt:
-            # Ctrl-C: one line, exit 130; outputs are written whole or not at all.
-            click.echo(f"{PROG}: interrupted; no results folder is left half-written",
-                       err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            # Ctrl-C or SIGTERM: one line, exit 130 or 143; outputs whole or not at all.
+            ctx.exit(stopped(exc, PROG))
+        except OSError as exc:
+            if exc.errno not in _NO_SPACE:
+                _report_internal(exc)
+                ctx.exit(EXIT_INTERNAL)
+            raise write_failed(exc, Path(exc.filename or ".")) from None
         except Exception as exc:
             _report_internal(exc)
             ctx.exit(EXIT_INTERNAL)

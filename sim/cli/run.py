@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import click
 
-from sim.cli.app import EXIT_INTERNAL, EXIT_INVALID, EXIT_REFUSED, PROG, load, plural
+from sim.cli.app import EXIT_INVALID, EXIT_REFUSED, PROG, load, plural, write_failed
+from sim.interrupts import pause_point
 
 
-def _check_out(out: Path) -> Path:
-    """Refuse, before simulating, an output folder that Result.write would refuse."""
-    from sim.atomic import replace_refusal
+PROGRESS_ABOVE_BYTES = 500_000_000  # runs estimated above this show the estimate, a bar
+
+
+def _claim(out: Path, stack: contextlib.ExitStack):
+    """Lock the output folder for this run (before simulating) and refuse an unsafe one."""
+    from sim.atomic import UnsafeOutputFolder, claimed
     from sim.result import KNOWN_FILES
 
-    refusal = replace_refusal(out, KNOWN_FILES)
-    if refusal is not None:
-        raise click.BadParameter(f"{refusal}; choose a new or a previous results folder",
-                                 param_hint="--out")
-    return out.resolve()
+    try:
+        claim = stack.enter_context(claimed(out, KNOWN_FILES))
+    except UnsafeOutputFolder as exc:  # in use, a symlink loop, others' files inside
+        raise click.BadParameter(f"{exc}; choose a new or a previous results folder",
+                                 param_hint="--out") from None
+    if claim.recovered:  # what a killed run left: finished or removed, said in one line
+        click.echo(f"{PROG}: " + "; ".join(claim.recovered), err=True)
+    return claim
+
+
+def _check_size(loaded, claim, file_format: str, force: bool) -> bool:
+    """Refuse (exit 2) a run whose outputs would not fit; True if it is worth a progress bar."""
+    from sim.estimate import estimate_output, human_bytes
+
+    estimate = estimate_output(loaded, file_format)
+    free = shutil.disk_usage(claim.target.parent).free
+    if estimate.bytes > free and not force:
+        click.echo(f"{PROG}: the outputs would take {estimate}, more than the "
+                   f"{human_bytes(free)} free on {claim.target.parent}; nothing written "
+                   "(--force writes anyway)", err=True)
+        raise click.exceptions.Exit(EXIT_INVALID)
+    if estimate.bytes > PROGRESS_ABOVE_BYTES:
+        click.echo(f"{PROG}: this run writes {estimate} ({human_bytes(free)} free)", err=True)
+        return True
+    return False
 
 
 SUMMARY_ROWS = 40  # a fleet up to this size is listed phone by phone
@@ -124,27 +151,45 @@ def _summary_table(summary: dict, written: Path | str) -> str:
 @click.option("--strict", is_flag=True,
               help="Exit 3 (after writing the outputs) if any operation was refused, "
                    "listing them on stderr.")
+@click.option("--durable", is_flag=True,
+              help="Flush the outputs to disk (fsync) before and after the swap, so even a "
+                   "power loss leaves the old or the new results whole (slower).")
+@click.option("--force", is_flag=True,
+              help="Write even if the estimated outputs exceed the free disk space.")
 def run(scenario: Path, out: Path | None, draw: bool, file_format: str,
-        strict: bool) -> None:
+        strict: bool, durable: bool, force: bool) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
     if draw and file_format != "csv":
         raise click.UsageError("--plot draws from the CSV outputs; use it with --format csv")
     loaded = load(scenario)
     out_dir = out if out is not None else Path("results") / loaded.name
-    target = _check_out(out_dir)
-    from sim.engine import simulate  # the engine loads only when a run needs it
-    from sim.scenario import expand
+    with contextlib.ExitStack() as stack:
+        claim = _claim(out_dir, stack)  # held until the results are in place
+        from sim.engine import simulate  # the engine loads only when a run needs it
+        from sim.scenario import expand
 
-    result = simulate(expand(loaded))  # a generate: fleet is drawn for replication 0
-    try:
-        result.write(target, format=file_format)
-    except OSError as exc:
-        click.echo(f"{PROG}: cannot write the outputs to {out_dir}: "
-                   f"{exc.strerror or exc}", err=True)
-        raise click.exceptions.Exit(EXIT_INTERNAL) from None
+        plain = expand(loaded)  # a generate: fleet is drawn for replication 0
+        big = _check_size(plain, claim, file_format, force)
+        pause_point("simulating")
+        result = simulate(plain)
+        bar = stack.enter_context(click.progressbar(
+            length=len(result.usage_lines), label="writing bill lines", file=sys.stderr)
+        ) if big else None
+        figures: list[Path] = []
+
+        def draw_figures(folder: Path) -> None:  # inside the swap: figures whole or absent
+            figures.extend(_draw(folder))
+
+        try:
+            result.write(claim, format=file_format, durable=durable,
+                         also=draw_figures if draw else None,
+                         progress=bar.update if bar is not None else None)
+        except OSError as exc:
+            raise write_failed(exc, out_dir) from None
     click.echo(_summary_table(result.summary, out_dir))
     if draw:
-        _plot(target, None, shown=out_dir)
+        click.echo(f"figures             {out_dir}: {', '.join(p.name for p in figures)}")
+    pause_point("summary")
     if strict and result.summary["refused_operations"]:
         lines = refused_lines(result)
         click.echo(f"{PROG}: --strict: {plural(len(lines), 'operation')} refused "
@@ -162,14 +207,22 @@ def plot(results_dir: Path, out: Path | None) -> None:
     _plot(results_dir, out, shown=out if out is not None else results_dir)
 
 
-def _plot(folder: Path, out: Path | None, shown: Path) -> None:
+def _draw(folder: Path, out: Path | None = None) -> list[Path]:
+    from sim.manifest import DamagedResults
     from sim.plots import plot_results  # matplotlib loads only when figures are asked for
 
     try:
-        written = plot_results(folder, out)
-    except FileNotFoundError as exc:
+        return plot_results(folder, out)
+    except (FileNotFoundError, DamagedResults) as exc:
         click.echo(f"{PROG}: {exc}", err=True)
         raise click.exceptions.Exit(EXIT_INVALID) from None
+
+
+def _plot(folder: Path, out: Path | None, shown: Path) -> None:
+    try:
+        written = _draw(folder, out)
+    except OSError as exc:
+        raise write_failed(exc, out or folder) from None
     click.echo(f"figures             {shown}: {', '.join(p.name for p in written)}")
 
 

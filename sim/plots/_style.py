@@ -5,6 +5,7 @@ matplotlib is imported inside the functions only, so `import sim.plots` stays li
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # Okabe-Ito (colour-blind safe), plus two greys for the terminal states; one fixed colour
@@ -98,9 +99,21 @@ def save(fig, out_dir: Path, stem: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     png, svg = out_dir / f"{stem}.png", out_dir / f"{stem}.svg"
     with style():
-        fig.savefig(png, format="png", dpi=DPI, metadata=PNG_METADATA)
-        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+        _whole(png, lambda path: fig.savefig(path, format="png", dpi=DPI,
+                                             metadata=PNG_METADATA))
+        _whole(svg, lambda path: fig.savefig(path, format="svg", metadata=SVG_METADATA))
     return [png, svg]
+
+
+def _whole(path: Path, write) -> None:
+    """Write `path` under a hidden name, then rename it: a full disk leaves no cut figure."""
+    part = path.with_name(f".{path.name}.part-{os.getpid()}")
+    try:
+        write(part)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def date_axis(ax, zone, start: float, end: float) -> None:

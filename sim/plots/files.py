@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..manifest import verify_results
 from ._style import save, style
 
 RUN_FIGURES = ("timeline", "money")
@@ -28,6 +29,7 @@ def plot_results(results_dir: str | Path, out_dir: str | Path | None = None) -> 
         raise FileNotFoundError(f"{folder}: no such results folder")
     written: list[Path] = []
     if (folder / "summary.json").exists():
+        verify_results(folder)  # a damaged file is named, never drawn from
         with style():
             run = load_run(folder)
             written += save(timeline_figure(run), out, "timeline")

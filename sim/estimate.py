@@ -1,0 +1,64 @@
+"""How large a run's outputs will be, from the phones' windows alone (before simulating).
+
+Bill lines dominate (one per pay-per-use phone per clock hour, billing-rules §4): a phone
+can bill from the first moment it is pay-per-use (`at`, or a `change_billing`) until it is
+deleted or unsubscribed, or the window ends. That bound ignores arrears and prepaid
+periods in between, so the estimate errs on the large side, never by more than that.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .scenario.generate import expand
+from .scenario.models import Scenario
+
+HOUR = 3600
+# Bytes per bill line, measured on written files: CSV is the id plus ~96 characters
+# (three ISO instants with offsets, seconds, amount); Parquet stores repeated strings once.
+CSV_LINE_BYTES = 96
+PARQUET_LINE_BYTES = 6
+OTHER_BYTES_PER_PHONE = 2_000  # ledger, states, notifications, summary: small per phone
+
+
+@dataclass(frozen=True, slots=True)
+class OutputEstimate:
+    """An upper estimate of a run's outputs."""
+
+    lines: int
+    bytes: int
+
+    def __str__(self) -> str:
+        return f"about {self.lines:,} bill lines, {human_bytes(self.bytes)}"
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def estimate_output(scenario: Scenario, fmt: str = "csv") -> OutputEstimate:
+    """Bill lines and bytes a run of `scenario` writes, at most (see the module note)."""
+    scenario = expand(scenario)  # generated phones count too (replication 0)
+    end = scenario.end
+    lines = size = 0
+    for phone in scenario.phones:
+        ppu_from = phone.at if phone.billing == "pay_per_use" else None
+        stop = end
+        for action in sorted(phone.actions, key=lambda a: a.at):
+            if action.do == "change_billing" and ppu_from is None:
+                ppu_from = action.at
+            if action.do in ("delete", "unsubscribe"):
+                stop = min(stop, action.at)
+                break
+        if ppu_from is not None and ppu_from < stop:
+            hours = math.ceil((stop - ppu_from).total_seconds() / HOUR) + 1  # partial ends
+            lines += hours
+            per_line = (len(phone.id.encode()) + CSV_LINE_BYTES if fmt == "csv"
+                        else PARQUET_LINE_BYTES)
+            size += hours * per_line
+    return OutputEstimate(lines, size + OTHER_BYTES_PER_PHONE * len(scenario.phones))
