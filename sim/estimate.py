@@ -1,9 +1,10 @@
 """How large a run's outputs will be, from the phones' windows alone (before simulating).
 
-Bill lines dominate (one per pay-per-use phone per clock hour, billing-rules §4): a phone
-can bill from the first moment it is pay-per-use (`at`, or a `change_billing`) until it is
-deleted or unsubscribed, or the window ends. That bound ignores arrears and prepaid
-periods in between, so the estimate errs on the large side, never by more than that.
+Bill lines dominate (one per pay-per-use phone per clock hour, billing-rules §4), then the
+ledger's settlements (one per bill run while any phone bills). A phone can bill from the
+first moment it is pay-per-use (`at`, or a `change_billing`) until it is deleted or
+unsubscribed, or the window ends: the estimate ignores arrears and prepaid periods in
+between, so it errs on the large side.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ HOUR = 3600
 # Bytes per bill line, measured on written files: CSV is the id plus ~96 characters
 # (three ISO instants with offsets, seconds, amount); Parquet stores repeated strings once.
 CSV_LINE_BYTES = 96
-PARQUET_LINE_BYTES = 6
-OTHER_BYTES_PER_PHONE = 2_000  # ledger, states, notifications, summary: small per phone
+PARQUET_LINE_BYTES = 4
+SETTLEMENT_BYTES = {"csv": 200, "parquet": 60}  # a ledger row with its two periods' text
+BILL_RUN_HOURS = {"hourly": 1, "daily": 24, "monthly": 731}
+OTHER_BYTES_PER_PHONE = 2_000  # orders, states, notifications, summary: small per phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ def estimate_output(scenario: Scenario, fmt: str = "csv") -> OutputEstimate:
     scenario = expand(scenario)  # generated phones count too (replication 0)
     end = scenario.end
     lines = size = 0
+    first, last = end, scenario.start  # when any phone bills by the hour
     for phone in scenario.phones:
         ppu_from = phone.at if phone.billing == "pay_per_use" else None
         stop = end
@@ -61,4 +65,9 @@ def estimate_output(scenario: Scenario, fmt: str = "csv") -> OutputEstimate:
             per_line = (len(phone.id.encode()) + CSV_LINE_BYTES if fmt == "csv"
                         else PARQUET_LINE_BYTES)
             size += hours * per_line
+            first, last = min(first, ppu_from), max(last, stop)
+    if first < last:
+        runs = math.ceil((last - first).total_seconds() / HOUR
+                         / BILL_RUN_HOURS[scenario.policy.bill_run]) + 1
+        size += runs * SETTLEMENT_BYTES.get(fmt, SETTLEMENT_BYTES["csv"])
     return OutputEstimate(lines, size + OTHER_BYTES_PER_PHONE * len(scenario.phones))

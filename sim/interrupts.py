@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 
-PAUSE_ENV = "KOOPHONE_PAUSE_AT"  # tests: "NAME" or "NAME:SECONDS" (default 5 s)
+PAUSE_ENV = "KOOPHONE_PAUSE_AT"  # tests: "NAME" or "NAME:SECONDS" (default 20 s)
 
 
 class Terminated(KeyboardInterrupt):
@@ -28,20 +28,26 @@ def handle_sigterm() -> None:
 
 
 def pause_point(name: str) -> None:
-    """If KOOPHONE_PAUSE_AT names this point, say so on stderr and sleep there.
+    """If KOOPHONE_PAUSE_AT names this point, say so on stderr and wait there.
 
     A test waits for the `paused at NAME` line, then signals or kills the process at that
-    exact point. A signal raised by its handler ends the pause early.
+    exact point. The pause ends after its seconds, on SIGUSR1, or when a signal handler
+    raises (Ctrl-C, SIGTERM).
     """
     wanted = os.environ.get(PAUSE_ENV)
     if not wanted or wanted.split(":")[0] != name:
         return
-    seconds = float(wanted.split(":")[1]) if ":" in wanted else 5.0
-    sys.stderr.write(f"paused at {name}\n")
-    sys.stderr.flush()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
+    seconds = float(wanted.split(":")[1]) if ":" in wanted else 20.0
+    resumed: list[int] = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: resumed.append(signum))
+    try:
+        sys.stderr.write(f"paused at {name}\n")
+        sys.stderr.flush()
+        deadline = time.monotonic() + seconds
+        while not resumed and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
 
 
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 import sim.result
 from sim import load_scenario, simulate
-from sim.atomic import signals_deferred
 from sim.cli import cli
 
 SCENARIO = """\
@@ -146,6 +145,7 @@ def test_a_failed_rename_puts_the_previous_results_back(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_signals_deferred_delivers_them_after_the_block(signum):
+    from sim.atomic import signals_deferred
     from sim.interrupts import Terminated, handle_sigterm
 
     previous = signal.getsignal(signal.SIGTERM)
@@ -269,3 +269,99 @@ def test_library_write_refuses_a_folder_holding_other_files(tmp_path, monkeypatc
     assert sorted(p.name for p in precious.iterdir()) == ["thesis.tex"]
     written = result.write(tmp_path / "fresh")  # a new folder, then a rewrite, are fine
     assert result.write(written) == written
+
+
+# --- what a results folder may hold, and where it may be ---------------------------------
+def test_a_users_file_inside_an_output_named_folder_is_never_deleted(scenario_file, tmp_path,
+                                                                     workdir):
+    out = tmp_path / "out"
+    assert invoke("run", str(scenario_file), "--out", str(out)).exit_code == 0
+    (out / "usage.parquet").mkdir()  # a sub-folder with an output's name, and a user's file
+    (out / "usage.parquet" / "mydata.txt").write_text("mine", encoding="utf-8")
+    result = invoke("run", str(scenario_file), "--out", str(out))
+    assert result.exit_code == 2
+    assert "holds other files (usage.parquet/mydata.txt)" in result.stderr
+    assert (out / "usage.parquet" / "mydata.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_results_folders_follow_the_umask(scenario_file, tmp_path, workdir):
+    previous = os.umask(0o027)
+    try:
+        assert invoke("run", str(scenario_file), "--out", str(tmp_path / "out")).exit_code == 0
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750  # not drwx------
+    assert (tmp_path / "out" / "ledger.csv").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("link, says", [("loop", "goes through a symlink loop"),
+                                        ("dangling", "which does not exist")])
+def test_out_through_a_symlink_loop_or_a_dangling_link_exits_2(scenario_file, tmp_path,
+                                                              workdir, link, says):
+    out = tmp_path / "out"
+    if link == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        out.symlink_to(tmp_path / "a")
+    else:
+        out.symlink_to(tmp_path / "nowhere" / "deep")
+    result = invoke("run", str(scenario_file), "--out", str(out / "run"))
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "nowhere").exists()  # a dangling link's target is not created
+
+
+# --- checksums: a damaged folder is named by every reader --------------------------------
+def test_summary_lists_each_outputs_size_and_checksum(scenario_file, tmp_path, workdir):
+    import hashlib
+
+    out = tmp_path / "out"
+    assert invoke("run", str(scenario_file), "--out", str(out)).exit_code == 0
+    files = json.loads((out / "summary.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(files) == ["ledger.csv", "notifications.csv", "states.csv", "usage.csv"]
+    for name, entry in files.items():
+        data = (out / name).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda out: (out / "usage.csv").write_bytes((out / "usage.csv").read_bytes()[:-7]),
+     "usage.csv is {n} bytes, but {m} were written"),
+    (lambda out: (out / "ledger.csv").write_bytes(
+        (out / "ledger.csv").read_bytes().replace(b"office-1", b"office-9", 1)),
+     "ledger.csv does not match the checksum in summary.json"),
+    (lambda out: (out / "states.csv").unlink(), "states.csv is missing"),
+    (lambda out: (out / "summary.json").write_bytes((out / "summary.json").read_bytes()[:99]),
+     "summary.json is not valid JSON"),
+])
+def test_readers_name_the_damaged_file(scenario_file, tmp_path, workdir, damage, says):
+    from sim import DamagedResults, verify_results
+
+    out = tmp_path / "out"
+    assert invoke("run", str(scenario_file), "--out", str(out)).exit_code == 0
+    m = (out / "usage.csv").stat().st_size
+    damage(out)
+    says = says.format(n=f"{m - 7:,}", m=f"{m:,}")
+    with pytest.raises(DamagedResults, match=says):
+        verify_results(out)
+    result = invoke("plot", str(out))  # the plot command refuses to draw from it
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert not (out / "timeline.png").exists()
+
+
+def test_durable_flushes_every_file_and_both_folders(scenario_file, tmp_path, workdir,
+                                                     monkeypatch):
+    plain, durable = tmp_path / "plain", tmp_path / "durable"
+    assert invoke("run", str(scenario_file), "--out", str(plain)).exit_code == 0
+    synced = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink(
+        f"/proc/self/fd/{fd}")) or fsync(fd))
+    assert invoke("run", str(scenario_file), "--out", str(durable), "--durable").exit_code == 0
+    names = {pathlib.Path(p).name for p in synced}
+    assert {"ledger.csv", "usage.csv", "states.csv", "notifications.csv",
+            "summary.json"} <= names
+    assert str(tmp_path) in synced  # the folder holding the swapped names
+    assert _snapshot(durable) == _snapshot(plain)
