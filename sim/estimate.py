@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .clock import Clock
 from .scenario.generate import expand
 from .scenario.models import Scenario
 
@@ -47,27 +48,27 @@ def human_bytes(n: float) -> str:
 def estimate_output(scenario: Scenario, fmt: str = "csv") -> OutputEstimate:
     """Bill lines and bytes a run of `scenario` writes, at most (see the module note)."""
     scenario = expand(scenario)  # generated phones count too (replication 0)
-    end = scenario.end
+    epoch = Clock(scenario.timezone).epoch  # times may be naive (wall clock) or aware
+    end = epoch(scenario.end)
     lines = size = 0
-    first, last = end, scenario.start  # when any phone bills by the hour
+    first, last = end, epoch(scenario.start)  # when any phone bills by the hour
     for phone in scenario.phones:
-        ppu_from = phone.at if phone.billing == "pay_per_use" else None
+        ppu_from = epoch(phone.at) if phone.billing == "pay_per_use" else None
         stop = end
-        for action in sorted(phone.actions, key=lambda a: a.at):
-            if action.do == "change_billing" and ppu_from is None:
-                ppu_from = action.at
-            if action.do in ("delete", "unsubscribe"):
-                stop = min(stop, action.at)
+        for at, do in sorted((epoch(a.at), a.do) for a in phone.actions):
+            if do == "change_billing" and ppu_from is None:
+                ppu_from = at
+            if do in ("delete", "unsubscribe"):
+                stop = min(stop, at)
                 break
         if ppu_from is not None and ppu_from < stop:
-            hours = math.ceil((stop - ppu_from).total_seconds() / HOUR) + 1  # partial ends
+            hours = math.ceil((stop - ppu_from) / HOUR) + 1  # partial first and last hours
             lines += hours
             per_line = (len(phone.id.encode()) + CSV_LINE_BYTES if fmt == "csv"
                         else PARQUET_LINE_BYTES)
             size += hours * per_line
             first, last = min(first, ppu_from), max(last, stop)
     if first < last:
-        runs = math.ceil((last - first).total_seconds() / HOUR
-                         / BILL_RUN_HOURS[scenario.policy.bill_run]) + 1
+        runs = math.ceil((last - first) / HOUR / BILL_RUN_HOURS[scenario.policy.bill_run]) + 1
         size += runs * SETTLEMENT_BYTES.get(fmt, SETTLEMENT_BYTES["csv"])
     return OutputEstimate(lines, size + OTHER_BYTES_PER_PHONE * len(scenario.phones))

@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> None:
 
     A Ctrl-C (or SIGTERM) at any moment, imports and exit included, ends in one stderr
     line and exit 130 (143), never a traceback or a silent death by the signal; a closed
-    stdout pipe ends quietly with 141.
+    stdout pipe ends quietly with 141. It ends the process itself: call it only as the
+    program's entry point (tests invoke `cli`).
     """
     handle_sigterm()
     try:
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         code = stopped(exc, PROG)
     # Leave without the interpreter's teardown: it restores the default signal actions
     # while it frees a large run's memory, so a Ctrl-C then killed the process silently.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    if hasattr(signal, "pthread_sigmask"):  # POSIX; elsewhere the window stays open
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
         sys.stderr.flush()

@@ -79,14 +79,18 @@ def _device(path: Path) -> Path:
     return path
 
 
-def write_failed(exc: OSError, where: Path) -> click.exceptions.Exit:
-    """One line for an output that could not be written (a full disk named as such); exit 1."""
+def write_failed(exc: OSError, where: Path, whole: bool = False) -> click.exceptions.Exit:
+    """One line for an output that could not be written (a full disk named as such); exit 1.
+
+    `whole`: the outputs were being swapped in whole, so none of them was written.
+    """
+    kept = "; nothing was written, earlier results are kept" if whole else ""
     if exc.errno in _NO_SPACE:
-        click.echo(f"{PROG}: no space left on {_device(where)} (writing {where}); "
-                   "nothing was written, earlier results are kept", err=True)
+        click.echo(f"{PROG}: no space left on {_device(where)} (writing {where}){kept}",
+                   err=True)
     else:
         click.echo(f"{PROG}: cannot write the outputs to {where}: "
-                   f"{exc.strerror or exc}", err=True)
+                   f"{exc.strerror or exc}{kept}", err=True)
     return click.exceptions.Exit(EXIT_INTERNAL)
 
 

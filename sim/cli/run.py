@@ -185,7 +185,7 @@ def run(scenario: Path, out: Path | None, draw: bool, file_format: str,
                          also=draw_figures if draw else None,
                          progress=bar.update if bar is not None else None)
         except OSError as exc:
-            raise write_failed(exc, out_dir) from None
+            raise write_failed(exc, out_dir, whole=True) from None
     click.echo(_summary_table(result.summary, out_dir))
     if draw:
         click.echo(f"figures             {out_dir}: {', '.join(p.name for p in figures)}")
