@@ -319,7 +319,8 @@ def test_summary_lists_each_outputs_size_and_checksum(scenario_file, tmp_path, w
     out = tmp_path / "out"
     assert invoke("run", str(scenario_file), "--out", str(out)).exit_code == 0
     files = json.loads((out / "summary.json").read_text(encoding="utf-8"))["files"]
-    assert sorted(files) == ["ledger.csv", "notifications.csv", "states.csv", "usage.csv"]
+    assert sorted(files) == ["costs.csv", "ledger.csv", "monthly.csv", "notifications.csv",
+                             "states.csv", "usage.csv"]
     for name, entry in files.items():
         data = (out / name).read_bytes()
         assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
