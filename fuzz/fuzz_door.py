@@ -3,7 +3,8 @@
     python fuzz/fuzz_door.py 10                # 10 minutes, random seed
     python fuzz/fuzz_door.py 10 --seed 7 --invariants
 
-Each case is written to a file and goes through `load_scenario`; if it is valid it is also
+Each case (a scenario, a sweep, or a scenario reading a mutated fleet, actions or usage
+table) is written to a file and goes through `load_scenario`; if it is valid it is also
 simulated, its tables built and its outputs written (and, with --invariants, checked
 against tests/invariants.py). One case in five is a sweep file instead (random grid paths
 and values over a small shipped scenario, odd bases, alias bombs, byte mutations): it goes
@@ -459,6 +460,33 @@ def _small(tree: dict) -> bool:
         and not scenario.generate
 
 
+# --- tables: phones_table, actions_table, usage_table -------------------------------------
+TABLE_SHARE = 0.15  # of the cases: a scenario reading a mutated CSV table
+TABLES = {
+    "phones_table": (b"id,spec,billing,at,term,auto_renew_term,provisioning,quantity\n"
+                     b"t1,pro-2c4g,monthly,2023-02-01 15:50:04,1,1,,2\n"
+                     b"t2,basic-2c4g,pay_per_use,2023-02-01T10:00:00+08:00,,,60,\n", ""),
+    "actions_table": (b"phone,at,do,term,align_day,when\n"
+                      b"a,2023-02-01 11:00:00,renew,1,last,\n"
+                      b"a,2023-02-01 12:00:00,change_billing,,,now\n",
+                      "phones: [{id: a, spec: pro-2c4g, billing: monthly, "
+                      "at: 2023-02-01 10:00:00}]\n"),
+    "usage_table": (b"phone,start,end,spec\n"
+                    b"u,2023-02-01 01:00:00,2023-02-01 03:30:00,pro-2c4g\n"
+                    b"u,2023-02-02 01:00:00,2023-02-05 00:00:00,pro-2c4g\n",
+                    "usage_billing: monthly\n"),
+}
+
+
+def generate_table_case(rng: random.Random, work: Path) -> bytes:
+    """A small scenario naming a mutated table (written to work/t.csv); the scenario's bytes."""
+    key = rng.choice(sorted(TABLES))
+    table, extra = TABLES[key]
+    (work / "t.csv").write_bytes(mutate_bytes(table, rng) if rng.random() < 0.9 else table)
+    return (f"name: t\nstart: 2023-02-01 00:00:00\nend: 2023-03-01 00:00:00\n"
+            f"account: {{balance: 1000}}\n{key}: t.csv\n{extra}").encode()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("minutes", type=float, help="how long to fuzz")
@@ -492,6 +520,8 @@ def main(argv=None) -> int:
                 data, tree = generate_sweep(rng, bases)
                 base = to_yaml(tree)
                 (work / "base.yaml").write_bytes(base)
+            elif rng.random() < TABLE_SHARE:
+                data = generate_table_case(rng, work)
             else:
                 data = generate(rng, corpus, trees)
             case = work / "case.yaml"

@@ -159,6 +159,17 @@ def test_a_malformed_table_is_refused_as_a_whole(tmp_path, text, message):
     assert problems(tmp_path, "fleet.csv", text) == [message]
 
 
+def test_a_table_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    # A bad row's text used to be decoded inside pyarrow's callback, which printed an
+    # "Exception ignored" traceback (found by fuzz/fuzz_door.py).
+    (tmp_path / "fleet.csv").write_bytes(b"id,spec,billing,at\na\xff,pro-2c4g\n")
+    (tmp_path / "s.yaml").write_text(HEAD + "phones_table: fleet.csv\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "phones_table: fleet.csv: not UTF-8 text (byte 0xff on line 2)"]
+
+
 def test_table_files_that_cannot_be_read(tmp_path):
     (tmp_path / "s.yaml").write_text(HEAD + "phones_table: missing.csv\nactions_table: a.txt\n")
     with pytest.raises(ScenarioError) as info:

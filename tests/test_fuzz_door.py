@@ -5,6 +5,7 @@ and nothing is written. The long by-hand fuzzer is fuzz/fuzz_door.py.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -210,6 +211,84 @@ def test_a_surrogate_in_a_catalog_file_names_the_file_and_the_path(tmp_path):
     (tmp_path / "cat.yaml").write_bytes(b'currency: USD\nspecs: [{id: "p\\udc00"}]\n')
     stderr = _problem(tmp_path, MINIMAL + b"catalog: cat.yaml\n")
     assert "catalog(cat.yaml).specs[0].id: the text 'p\\udc00' holds \\udc00" in stderr
+
+
+# --- fleet tables and session logs: hostile CSV and Parquet ------------------------------
+TABLE_SEEDS = {
+    "phones_table": b"id,spec,billing,at,term,auto_renew_term,provisioning,quantity,group\n"
+                    b"t1,pro-2c4g,monthly,2023-02-01 15:50:04,1,1,,2,g\n"
+                    b"t2,basic-2c4g,pay_per_use,2023-02-01T10:00:00+08:00,,,60,,\n",
+    "actions_table": b"phone,at,do,term,align_day,when\n"
+                     b"a,2023-02-01 11:00:00,renew,1,last,\n"
+                     b"b,2023-02-01 12:00:00,change_billing,,,now\n",
+    "usage_table": b"phone,start,end,spec\n"
+                   b"u,2023-02-01 01:00:00,2023-02-01 03:30:00,pro-2c4g\n"
+                   b"u,2023-02-02 01:00:00,2023-02-05 00:00:00,pro-2c4g\n",
+}
+CELLS = [b"", b",", b"\n", b'"', b"-1", b"0", b"1.5", b"99999999999999999999", b"1e999",
+         b"2023-02-30 00:00:00", b"9999-12-31 23:59:59", b"0001-01-01 00:00:00", b"\x00",
+         b"\xff", b"\xed\xa0\x80", "\U0001F600".encode(), b"x" * 300, b"last", b"nan",
+         b"2023-02-01 10:00:00+25:00", b"2023-02-01T10:00:00Z"]
+
+
+@st.composite
+def table_case(draw) -> tuple[str, bytes]:
+    key = draw(st.sampled_from(sorted(TABLE_SEEDS)))
+    buf = bytearray(TABLE_SEEDS[key])
+    for _ in range(draw(st.integers(1, 5))):
+        pos = draw(st.integers(0, len(buf)))
+        op = draw(st.sampled_from(["cell", "flip", "delete", "cut", "line"]))
+        if op == "cell":
+            buf[pos:pos] = draw(st.sampled_from(CELLS))
+        elif op == "flip" and buf:
+            buf[min(pos, len(buf) - 1)] ^= 1 << draw(st.integers(0, 7))
+        elif op == "delete":
+            del buf[pos:pos + draw(st.integers(1, 20))]
+        elif op == "cut":
+            del buf[pos:]
+        else:
+            start = buf.rfind(b"\n", 0, pos) + 1
+            stop = buf.find(b"\n", pos)
+            buf[start:start] = bytes(buf[start:stop if stop >= 0 else len(buf)]) + b"\n"
+    return key, bytes(buf)
+
+
+@settings(max_examples=examples(100))
+@given(case=table_case(), parquet=st.booleans())
+def test_hostile_tables_exit_0_or_2_with_file_row_and_column(case, parquet, tmp_path_factory):
+    key, data = case
+    work = tmp_path_factory.mktemp("tables")
+    name = "t.csv"
+    if parquet:  # the same cells as a Parquet file of text columns (when it parses at all)
+        import pandas as pd
+        try:
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        except Exception:
+            frame = None
+        if frame is not None:
+            name = "t.parquet"
+            frame.to_parquet(work / name)
+    if name == "t.csv":
+        (work / name).write_bytes(data)
+    extra = {"actions_table": "phones:\n  - {id: a, spec: pro-2c4g, billing: monthly, "
+                              "at: 2023-02-01 10:00:00}\n"
+                              "  - {id: b, spec: pro-2c4g, billing: monthly, "
+                              "at: 2023-02-01 10:00:00}\n",
+             "usage_table": "usage_spec: pro-2c4g\n"}.get(key, "")
+    (work / "s.yaml").write_text("name: t\nstart: 2023-02-01 00:00:00\n"
+                                 "end: 2023-03-01 00:00:00\naccount: {balance: 1000}\n"
+                                 f"{key}: {name}\n{extra}")
+    out = work / "out"
+    result, seconds = _invoke("run", str(work / "s.yaml"), "--out", str(out))
+    text = result.stdout + result.stderr
+    assert result.exit_code in (0, 2), text[-2000:]
+    assert "Traceback" not in text and "internal error" not in text, text[-2000:]
+    assert seconds < 20
+    if result.exit_code == 2:
+        assert not out.exists()
+        lines = result.stderr.strip().splitlines()[1:]
+        assert lines and all(line.startswith((f"{name} row", f"{key}:", "(file)"))
+                             or line.startswith("... and") for line in lines), lines
 
 
 # --- the reader's limits exist and work ---------------------------------------------------

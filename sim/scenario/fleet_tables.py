@@ -41,11 +41,12 @@ class Context:
     group_names: list[str] = field(default_factory=list)  # of generate: groups
 
 
-def _shown(clock: Clock | None):
+def wall_text(clock: Clock | None):
+    """How a problem shows an instant: wall-clock time in the scenario's zone."""
     return (lambda t: clock.wall(t)) if clock is not None else str
 
 
-def _builder(model):
+def model_builder(model):
     """A constructor of `model` from values already checked column by column.
 
     Does what `model_construct` does for a model without extra or private attributes,
@@ -105,17 +106,17 @@ def read_phones(table: tables.Table, ctx: Context) -> list[Phone]:
         table.report("spec", unknown, f"unknown spec; known: {', '.join(ctx.spec_ids[:30])}")
     if ctx.clock is not None:
         tables.in_window(table, "at", at.epoch(ctx.clock), at.ok, ctx.window,
-                         _shown(ctx.clock))
+                         wall_text(ctx.clock))
     _check_ids(table, ids, given["id"], ctx)
     if table.problems:
         return []
     renews = (prepaid & (given["auto_renew_term"] | given["auto_renew_times"])).tolist()
-    new_auto = _builder(AutoRenew)
+    new_auto = model_builder(AutoRenew)
     # A list, not a numpy array: numpy would probe every model for array-likeness.
     auto = [new_auto({"term": term_, "times": times_}) if on else None for on, term_, times_
             in zip(renews, _optional(renew_term, given["auto_renew_term"]),
                    _optional(renew_times, given["auto_renew_times"]))]
-    new_phone = _builder(Phone)
+    new_phone = model_builder(Phone)
     return [new_phone({"id": id_, "spec": spec, "quantity": qty, "billing": mode, "term": term_,
                        "at": at_, "pay_with": pay, "provisioning": prov, "auto_renew": renew,
                        "actions": [], "group": group})
@@ -174,10 +175,10 @@ def read_actions(table: tables.Table, ctx: Context,
                  "required by do: change_billing (now or at_expiry)")
     if ctx.clock is not None:
         tables.in_window(table, "at", at.epoch(ctx.clock), at.ok, ctx.window,
-                         _shown(ctx.clock))
+                         wall_text(ctx.clock))
     if table.problems:
         return {}
-    new_action = _builder(Action)
+    new_action = model_builder(Action)
     out: dict[str, list[Action]] = {}
     for phone_id, at_, kind, term_, day, pay, times_, when_ in zip(
             phone.tolist(), at.datetimes(np.ones(table.rows, dtype=bool)), do.tolist(),

@@ -8,6 +8,7 @@ first row after the header) and the column.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import stat
 from collections.abc import Callable, Iterable
@@ -73,8 +74,18 @@ def read_table(key: str, value: str, base: Path) -> Table:
 def _read_csv(key: str, value: str, path: Path) -> pa.Table:
     from pyarrow import csv as pacsv
 
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as stream:
-        header = next(csv.reader(stream), None)
+    data = path.read_bytes()
+    try:  # checked first: pyarrow would decode bad rows in a callback that cannot fail
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _fail(key, f"{value}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line "
+                         f"{line})") from None
+    try:
+        header = next(csv.reader(io.StringIO(text[:1_000_000], newline="")), None)
+    except csv.Error:
+        raise _fail(key, f"{value}: not a readable CSV table") from None
+    del text
     if not header:
         raise _fail(key, f"{value} is empty; expected a header row of column names")
     bad_rows: list[int] = []
@@ -84,8 +95,8 @@ def _read_csv(key: str, value: str, path: Path) -> pa.Table:
         return "skip"
 
     try:
-        data = pacsv.read_csv(
-            path,
+        table = pacsv.read_csv(
+            io.BytesIO(data),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(
                 # Every cell as text: a value's type is decided by its column's check, so
@@ -98,7 +109,7 @@ def _read_csv(key: str, value: str, path: Path) -> pa.Table:
     if bad_rows:
         raise _fail(key, f"{value}: {len(bad_rows)} row(s) do not have the header's "
                          f"{len(header)} fields (one has {bad_rows[0]})")
-    return data
+    return table
 
 
 def _read_parquet(key: str, value: str, path: Path) -> pa.Table:

@@ -417,7 +417,11 @@ def read_yaml_file(path: str | Path) -> bytes:
             raise fail(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB "
                        f"({info.st_size} bytes); refusing to read it")
         with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)  # the size may change after stat
+            # Read what stat saw (read(n) reserves n bytes: not 256 MB for a small file),
+            # then on up to the cap if the file grew since.
+            data = stream.read(min(info.st_size, MAX_FILE_BYTES) + 1)
+            if len(data) > info.st_size:
+                data += stream.read(MAX_FILE_BYTES + 1 - len(data))
     except FileNotFoundError:
         raise fail(f"no such file: {file}") from None
     except PermissionError:
