@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
 from sim.clock import Clock
 from sim.gcpause import collector_paused
-from sim.scenario import fleet_tables, tables
+from sim.scenario import fleet_tables, tables, usage_replay
 from sim.scenario.checks import (Parts, check_parts, check_reach, check_scenario,
                                  check_timezone, check_window)
 from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
@@ -173,17 +173,26 @@ class _Tabled:
     phones: list[Phone] = field(default_factory=list)
     actions: dict[str, list[Action]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    sessions: usage_replay.Sessions | None = None
+    clock: Clock | None = None
 
     def merge(self, scenario: Scenario) -> Scenario:
         """One plain list of phones: the YAML ones (with their tabled actions), then the table's."""
-        if not (self.phones or self.actions or scenario.phones_table or scenario.actions_table):
+        if not (self.phones or self.actions or scenario.phones_table or scenario.actions_table
+                or scenario.usage_table):
             return scenario
         phones = [*scenario.phones, *self.phones]
         if self.actions:
             phones = [p.model_copy(update={"actions": [*p.actions, *self.actions[p.id]]})
                       if p.id in self.actions else p for p in phones]
-        return scenario.model_copy(update={"phones": phones, "phones_table": None,
-                                           "actions_table": None})
+        if self.sessions is not None:
+            phones += usage_replay.replay_phones(
+                self.sessions, scenario.usage_billing, self.clock.epoch(scenario.end),
+                self.clock.local)
+        merged = scenario.model_copy(update={"phones": phones, "phones_table": None,
+                                             "actions_table": None, "usage_table": None})
+        merged._sessions = self.sessions
+        return merged
 
 
 def _context(data: Mapping, parts: Parts) -> fleet_tables.Context:
@@ -208,10 +217,12 @@ def _context(data: Mapping, parts: Parts) -> fleet_tables.Context:
 def _read_tables(data: Mapping, parts: Parts, base: Path) -> _Tabled:
     """The phones and actions of `phones_table:` and `actions_table:`, checked whole."""
     out = _Tabled()
-    keys = [key for key in ("phones_table", "actions_table") if data.get(key) is not None]
+    keys = [key for key in ("phones_table", "actions_table", "usage_table")
+            if data.get(key) is not None]
     if not keys:
         return out
     ctx = _context(data, parts)
+    out.clock = ctx.clock
     read: dict[str, tables.Table] = {}
     for key in keys:
         try:
@@ -228,4 +239,22 @@ def _read_tables(data: Mapping, parts: Parts, base: Path) -> _Tabled:
             ids = None  # the phones table failed: which ids exist is unknown
         out.actions = fleet_tables.read_actions(read["actions_table"], ctx, ids)
         out.problems += read["actions_table"].problems
+    if "usage_table" in read:
+        spec = data.get("usage_spec")
+        spec = spec if isinstance(spec, str) else None
+        if spec is not None and ctx.spec_ids is not None and spec not in ctx.spec_ids:
+            out.problems.append(Problem("usage_spec", f"unknown spec '{spec}'; known: "
+                                                      f"{', '.join(ctx.spec_ids[:30])}"))
+            spec = None
+        out.sessions = usage_replay.read_sessions(read["usage_table"], ctx, spec)
+        out.problems += read["usage_table"].problems
+        if out.sessions is not None:
+            taken = set(ctx.yaml_ids) | {phone.id for phone in out.phones}
+            clash = sorted(set(out.sessions.phone) & taken)
+            clash += sorted(p for p in taken if "#" in p and p.split("#")[0] in
+                            set(out.sessions.phone))
+            if clash:
+                out.problems.append(Problem("usage_table", f"{data['usage_table']}: logged "
+                                            f"phone ids clash with other phones: "
+                                            f"{', '.join(clash[:5])}"))
     return out

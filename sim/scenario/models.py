@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictInt,
 )
 
@@ -310,10 +311,23 @@ class Scenario(_Model):
     adds them to `phones` and clears this key."""
     actions_table: TablePath | None = None
     """A CSV or Parquet file of actions, one row each, naming their phone."""
+    usage_table: TablePath | None = None
+    """A session log (phone, start, end[, spec]) to replay (usage_replay.py); the loader
+    adds its phones to `phones`, clears this key and keeps the log in `sessions`."""
+    usage_billing: Literal["pay_per_use", "monthly", "yearly"] = "pay_per_use"
+    """How `run` replays the log; `compare` replays it in every mode."""
+    usage_spec: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """The spec of the sessions whose row gives none."""
+    _sessions: object = PrivateAttr(default=None)
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] | None = None
     generate: list[GenerateGroup] = []
     """Groups of random phones, expanded per replication from `seed` (generate.py)."""
     description: str | None = None
+
+    @property
+    def sessions(self):
+        """The replayed session log (usage_replay.Sessions), or None."""
+        return self._sessions
 
     def phone(self, phone_id: str) -> Phone:
         for phone in self.phones:

@@ -109,6 +109,10 @@ def compare(scenario: Scenario, modes: Iterable[str] = MODES, *,
     """
     modes = check_modes(modes)
     scenario = expand(scenario, replication)
+    if scenario.sessions is not None:
+        from .replay import compare_replay  # it builds on this module's tables
+
+        return compare_replay(scenario, scenario.sessions, scenario.usage_billing, modes)
     written = simulate(scenario)
     results: dict[str, Result] = {"as_written": written}
     metrics: dict[str, dict[str, PhoneMetrics]] = {}
@@ -130,10 +134,10 @@ def compare(scenario: Scenario, modes: Iterable[str] = MODES, *,
     usage = {p.id: usage_window(p, written) for p in scenario.phones}
     return Comparison(
         scenario=scenario, modes=modes,
-        table=_table(scenario, modes, metrics, as_written, best, usage),
-        written=_written_table(scenario, as_written),
+        table=phone_table(scenario, modes, metrics, as_written, best, usage),
+        written=written_table(scenario, as_written),
         best=pd.Series(best, name="best_mode", dtype=object).rename_axis("phone"),
-        mix=_mix_table(scenario, as_written, mix_metrics, best),
+        mix=mix_table(scenario, as_written, mix_metrics, best),
         results=results)
 
 
@@ -152,7 +156,7 @@ def _total_row(rows: list[dict], phone: str, mode: str) -> dict:
     }
 
 
-def _table(scenario, modes, metrics, as_written, best, usage) -> pd.DataFrame:
+def phone_table(scenario, modes, metrics, as_written, best, usage) -> pd.DataFrame:
     rows: list[dict] = []
     for cfg in scenario.phones:
         start, stop = usage[cfg.id]
@@ -181,7 +185,7 @@ def _table(scenario, modes, metrics, as_written, best, usage) -> pd.DataFrame:
     return frame(rows, COLUMNS + EXTRA_COLUMNS)
 
 
-def _written_table(scenario, as_written) -> pd.DataFrame:
+def written_table(scenario, as_written) -> pd.DataFrame:
     rows = []
     for cfg in scenario.phones:
         m = as_written[cfg.id]
@@ -193,7 +197,7 @@ def _written_table(scenario, as_written) -> pd.DataFrame:
     return frame(rows, COLUMNS)
 
 
-def _mix_table(scenario, as_written, mix_metrics, best) -> pd.DataFrame:
+def mix_table(scenario, as_written, mix_metrics, best) -> pd.DataFrame:
     rows = []
     for cfg in scenario.phones:
         w, b = as_written[cfg.id], mix_metrics[cfg.id]

@@ -139,6 +139,11 @@ def recommend(scenario: Scenario, *, replication: int = 0) -> Recommendation:
 def _profiles(scenario: Scenario, written: Result) -> dict[str, Profile]:
     """Per spec (in the order the file first uses it), the profile of its usage windows."""
     windows: dict[str, list[tuple[int, int, int]]] = {}
+    if scenario.sessions is not None:  # a replayed log (compare's view): its sessions
+        s = scenario.sessions
+        for spec, start, stop in zip(s.spec, s.start, s.end):
+            windows.setdefault(spec, []).append((start, stop, 1))
+        return {spec: profile(spec, w) for spec, w in windows.items()}
     for p in scenario.phones:
         start, stop = usage_window(p, written)
         windows.setdefault(p.spec, []).append((start, stop, p.quantity))
