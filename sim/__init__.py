@@ -1,7 +1,8 @@
 """koophone-sim: simulate how KooPhone cloud phones are billed over their whole life.
 
 One way in: `load_scenario(path)` -> `simulate(scenario)` -> `Result` (DataFrames,
-`summary`, `write(folder)`). The command line and the notebooks only call these.
+`summary`, `write(folder)`); `read_results(folder)` reads a written folder back, typed.
+The command line and the notebooks only call these.
 Names load on first use (PEP 562): the command line starts, and handles Ctrl-C, before
 pandas and the engine are imported.
 """
@@ -15,7 +16,7 @@ _WHERE = {
     "load_scenario": "sim.scenario", "breakeven": "sim.whatif.breakeven",
     "compare": "sim.whatif.compare", "recommend": "sim.whatif.recommend",
     "sweep": "sim.whatif.sweep", "verify_results": "sim.manifest",
-    "DamagedResults": "sim.manifest",
+    "DamagedResults": "sim.manifest", "read_results": "sim.loader",
 }
 __all__ = ["simulate", *_WHERE]
 __version__ = "0.1.0"

@@ -1,11 +1,11 @@
-"""Output files: CSV exactly as the csv module writes it, or Parquet with the same strings.
+"""Output files: CSV exactly as the csv module writes it, or typed Parquet with the same values.
 
 Small tables (ledger, states, notifications) go through the csv module row by row. The
 usage table can hold millions of lines, so it is written block by block with pyarrow:
 repeated strings (phone ids, cycle instants, amounts) are formatted once and indexed
 (dictionary arrays), and the CSV stays byte-identical to the csv module's output.
-Parquet keeps the CSV's text in every cell (empty text where the CSV cell is empty);
-integer columns are int64 (null where the CSV cell is empty).
+Parquet holds the same rows with real types (`sim.tables`): decimal money, zoned
+timestamps, integers, dictionary-encoded categories; null where the CSV cell is empty.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from .clock import remembered
-from .money import fmt_e8
+from .money import fmt_e8, from_e8
 from .rating import HOUR
+from .tables import MONEY, schema
 from .usage import NOT_SETTLED, Block, Usage
 
 FORMATS = ("csv", "parquet")
@@ -43,41 +44,39 @@ CSV_SLICE = 100_000
 _SPECIAL = (",", '"', "\r", "\n")
 
 
-def write_rows(path: Path, header: list[str], rows: Iterable[Sequence], fmt: str,
-               int_columns: Sequence[str] = ()) -> None:
-    """A small table: CSV through the csv module, or Parquet with the same cell text."""
-    if fmt == "csv":
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-        return
-    columns = list(zip(*rows)) or [() for _ in header]
-    arrays = {
-        name: (pa.array([None if v == "" else v for v in values], type=pa.int64())
-               if name in int_columns else pa.array(values, type=pa.string()))
-        for name, values in zip(header, columns)
-    }
-    pq.write_table(pa.table(arrays), path)
+def write_rows(path: Path, header: list[str], rows: Iterable[Sequence]) -> None:
+    """A small table as CSV, through the csv module."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_typed(path: Path, table: str, zone: str, columns: dict[str, Sequence]) -> None:
+    """A small table as typed Parquet: `columns` hold epoch seconds, Decimals, ints, text
+    (None where the CSV cell is empty)."""
+    typed = schema(table, zone)
+    pq.write_table(pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in typed},
+                            schema=typed), path)
 
 
 def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int], str],
-                fmt: str, progress: Callable[[int], None] | None = None) -> None:
+                fmt: str, zone: str = "UTC",
+                progress: Callable[[int], None] | None = None) -> None:
     """The usage table, block by block: one Parquet row group, or one CSV chunk, per block.
 
     `progress(lines)` is called as each block of `lines` bill lines is taken to be written.
     """
-    iso = remembered(iso)  # cycle ends are the next cycle's starts
     if progress is not None:
         usage = _Reporting(usage, progress)
-    if fmt == "csv" and not _plain(ids):
+    if fmt == "parquet":
+        _write_usage_parquet(path, usage, _TypedUsage(ids, zone))
+        return
+    iso = remembered(iso)  # cycle ends are the next cycle's starts
+    if not _plain(ids):
         _write_usage_csv_module(path, usage, ids, iso)
         return
-    tables = _UsageTables(ids, iso)
-    if fmt == "parquet":
-        _write_usage_parquet(path, usage, tables)
-    else:
-        _write_usage_csv(path, usage, tables)
+    _write_usage_csv(path, usage, _UsageTables(ids, iso))
 
 
 class _Reporting:
@@ -93,21 +92,20 @@ class _Reporting:
             self.progress(len(block.lines))
 
 
-def _write_usage_parquet(path: Path, usage: Usage, tables: _UsageTables) -> None:
-    # No Arrow schema in the file: readers see plain string columns, not dictionaries.
-    # No min/max statistics: for string columns they took 2/3 of the writing time.
-    with (pq.ParquetWriter(path, USAGE_SCHEMA, store_schema=False,
-                           write_statistics=False) as writer,
+def _write_usage_parquet(path: Path, usage: Usage, tables: _TypedUsage) -> None:
+    # The Arrow schema is stored in the file: it carries the zone of the timestamps.
+    # No min/max statistics: they cost writing time and no reader of ours uses them.
+    with (pq.ParquetWriter(path, tables.schema, write_statistics=False) as writer,
           ThreadPoolExecutor(max_workers=1) as pool):
         # pyarrow writes without the GIL: block i is written while block i+1 is made.
         writing = pool.submit(lambda: None)
         for block in usage.blocks():
-            table = tables.of(block, compact=True)
+            table = tables.of(block)
             writing.result()
             writing = pool.submit(writer.write_table, table)
         writing.result()
         if not usage.count:
-            writer.write_table(USAGE_SCHEMA.empty_table())
+            writer.write_table(tables.schema.empty_table())
 
 
 def _write_usage_csv(path: Path, usage: Usage, tables: _UsageTables) -> None:
@@ -118,7 +116,7 @@ def _write_usage_csv(path: Path, usage: Usage, tables: _UsageTables) -> None:
         fh.write((",".join(USAGE_COLUMNS) + "\n").encode())
         pending: deque[Future] = deque()
         for block in usage.blocks(lines_per_block=CSV_LINES_PER_BLOCK):
-            table = tables.of(block, compact=False)
+            table = tables.of(block)
             for start in range(0, table.num_rows, CSV_SLICE):
                 pending.append(pool.submit(_csv_text, table.slice(start, CSV_SLICE)))
                 while pending and (len(pending) > 2 or pending[0].done()):
@@ -163,7 +161,7 @@ def _plain(ids: Sequence[str]) -> bool:
 
 
 class _UsageTables:
-    """Arrow tables of usage blocks; each distinct string is formatted once."""
+    """Arrow tables of usage blocks as CSV text; each distinct string is formatted once."""
 
     def __init__(self, ids: Sequence[str], iso: Callable[[int], str]):
         self.ids = pa.array(ids, type=pa.string())
@@ -172,7 +170,7 @@ class _UsageTables:
     def _stamp(self, t: int) -> str:
         return "" if t == NOT_SETTLED else self.iso(t)
 
-    def of(self, block: Block, compact: bool) -> pa.Table:
+    def of(self, block: Block) -> pa.Table:
         lines = block.lines
         which = pa.array(block.which)
         cycles = block.cycles.tolist()
@@ -183,12 +181,6 @@ class _UsageTables:
 
         phone = lines.phone.astype(np.int32)
         ids = self.ids
-        if compact:  # only this block's ids in its dictionary (a Parquet row group)
-            present = np.zeros(len(ids), dtype=bool)
-            present[phone] = True
-            keep = np.flatnonzero(present)
-            phone = (np.cumsum(present, dtype=np.int32) - 1)[phone]
-            ids = ids.take(pa.array(keep))
         return pa.table([
             pa.DictionaryArray.from_arrays(pa.array(phone), ids),
             per_cycle(cycles),
@@ -197,6 +189,44 @@ class _UsageTables:
             _amounts(lines.amount_e8),
             per_cycle(block.settled.tolist()),
         ], schema=USAGE_SCHEMA)
+
+
+class _TypedUsage:
+    """Typed Arrow tables of usage blocks, column by column (no Python per line)."""
+
+    def __init__(self, ids: Sequence[str], zone: str):
+        self.ids = pa.array(ids, type=pa.string())
+        self.schema = schema("usage", zone)
+        self.time = self.schema.field("cycle_start").type
+
+    def of(self, block: Block) -> pa.Table:
+        lines = block.lines
+        phone = lines.phone.astype(np.int32)
+        # Only this block's ids in its dictionary (a Parquet row group).
+        present = np.zeros(len(self.ids), dtype=bool)
+        present[phone] = True
+        phone = (np.cumsum(present, dtype=np.int32) - 1)[phone]
+        ids = self.ids.take(pa.array(np.flatnonzero(present)))
+        settled = block.settled[block.which]
+        return pa.table([
+            pa.DictionaryArray.from_arrays(pa.array(phone), ids),
+            pa.array(lines.cycle_start, type=self.time),
+            pa.array(lines.cycle_start + HOUR, type=self.time),
+            pa.array(lines.seconds, type=pa.int64()),
+            _decimal_amounts(lines.amount_e8),
+            pa.array(settled, mask=settled == NOT_SETTLED, type=self.time),
+        ], schema=self.schema)
+
+
+def _decimal_amounts(amount_e8: np.ndarray) -> pa.Array:
+    """Exact decimal amounts, built in numpy: a decimal128 with 8 places is the integer count
+    of 1e-8 as 16 little-endian bytes (low word, then the sign-extended high word)."""
+    if amount_e8.dtype == object:  # exact Python integers (extreme prices)
+        return pa.array([from_e8(int(a)) for a in amount_e8], type=MONEY)
+    words = np.empty((len(amount_e8), 2), dtype="<i8")
+    words[:, 0] = amount_e8
+    words[:, 1] = amount_e8 >> 63
+    return pa.Array.from_buffers(MONEY, len(amount_e8), [None, pa.py_buffer(words)])
 
 
 def _amounts(amount_e8: np.ndarray) -> pa.DictionaryArray:

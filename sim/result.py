@@ -24,7 +24,7 @@ from .gcpause import collector_paused
 from .costs import LOST, MODES, MonthModeCosts, PhoneCosts, monthly_costs, phone_costs
 from .manifest import FILES_KEY, file_entries
 from .money import fmt, from_e8
-from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_usage
+from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_typed, write_usage
 from .rating import HOUR, BillLines
 from .records import LedgerRow, NoteRow, PhoneOutcome, StateRow
 from .usage import NOT_SETTLED, Usage
@@ -35,8 +35,9 @@ PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
 FIGURE_STEMS = ("timeline", "money", "compare", "breakeven")  # drawn by sim.plots
 FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
 TABLE_STEMS = ("costs", "monthly", "commitment")  # further tables other commands may add
+REPORT_FILE = "report.html"  # written by sim.report
 OTHER_FILES = tuple(f"{s}.{ext}" for s in TABLE_STEMS for ext in ("csv", "parquet")) + (
-    "report.html",)
+    REPORT_FILE,)
 KNOWN_FILES = frozenset(OUTPUT_FILES + PARQUET_FILES + FIGURE_FILES + OTHER_FILES)
 """Every file a results folder may hold: writing replaces such a folder as a whole, so a
 folder holding anything else (a sub-folder, a link, another file) is refused. A new
@@ -288,7 +289,7 @@ class Result:
               progress: Callable[[int], None] | None = None) -> Path:
         """Write OUTPUT_FILES into `out` whole: a failed or killed write leaves nothing.
 
-        `format="parquet"` writes the four tables as `.parquet` (same columns and text).
+        `format="parquet"` writes the tables as typed `.parquet` (same rows and values).
         `also(folder)` adds files (figures) before summary.json lists every file's size
         and SHA-256; `durable` flushes them to disk (fsync); `progress(lines)` is called
         as bill lines are written. `out` may be a folder already claimed (`claimed`).
@@ -316,28 +317,55 @@ class Result:
 
     def _write_files(self, folder: Path, ext: str,
                      progress: Callable[[int], None] | None = None) -> None:
+        if ext == "parquet":
+            self._write_parquet(folder)
+        else:
+            self._write_csv(folder)
+        write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
+                    remembered(self.clock.iso), ext, self.clock.zone_name, progress)
+        self._write_summary(folder)  # what `also` (figures) reads; rewritten with the list
+
+    def _write_csv(self, folder: Path) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)
 
         def opt(t):
             return "" if t is None else iso(t)
 
-        write_rows(folder / f"ledger.{ext}", LEDGER_COLUMNS, (
+        write_rows(folder / "ledger.csv", LEDGER_COLUMNS, (
             (iso(r.time), r.phone, r.kind, fmt(r.amount), r.paid_from, fmt(r.balance_after),
-             opt(r.period_start), opt(r.period_end), r.detail) for r in self.ledger_rows), ext)
-        write_rows(folder / f"states.{ext}", STATE_COLUMNS, (
-            (r.phone, r.billing, r.state, iso(r.start), opt(r.end)) for r in self.state_rows),
-            ext)
-        write_rows(folder / f"notifications.{ext}", NOTE_COLUMNS, (
+             opt(r.period_start), opt(r.period_end), r.detail) for r in self.ledger_rows))
+        write_rows(folder / "states.csv", STATE_COLUMNS, (
+            (r.phone, r.billing, r.state, iso(r.start), opt(r.end)) for r in self.state_rows))
+        write_rows(folder / "notifications.csv", NOTE_COLUMNS, (
             (iso(r.time), r.phone, r.kind, "" if r.days_before is None else r.days_before,
-             r.detail) for r in self.note_rows), ext, int_columns=("days_before",))
-        write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
-                    iso, ext, progress)
-        write_rows(folder / f"costs.{ext}", COST_COLUMNS, (
+             r.detail) for r in self.note_rows))
+        write_rows(folder / "costs.csv", COST_COLUMNS, (
             (*r[:5], fmt(r[5]), fmt(r[6]), str(r[7]), str(r[8]), *r[9:])
-            for r in self._cost_rows()), ext,
-            int_columns=("quantity", "failed_renewals", "refused_operations"))
-        write_rows(folder / f"monthly.{ext}", MONTHLY_COLUMNS, (
+            for r in self._cost_rows()))
+        write_rows(folder / "monthly.csv", MONTHLY_COLUMNS, (
             (r[0], r[1], fmt(r[2]), fmt(r[3]), r[4], str(r[5]))
-            for r in self._monthly_rows()), ext,
-            int_columns=("instances_in_use",))
-        self._write_summary(folder)  # what `also` (figures) reads; rewritten with the list
+            for r in self._monthly_rows()))
+
+    def _write_parquet(self, folder: Path) -> None:
+        """The same rows with real types: decimal money, zoned timestamps, categories."""
+        zone = self.clock.zone_name
+
+        def columns(rows, names):
+            return {name: [getattr(r, name) for r in rows] for name in names}
+
+        def by_position(rows, names, money=()):
+            # Money as the CSV writes it (`fmt`: at most 8 places), so both hold one value.
+            cols = list(zip(*rows)) or [()] * len(names)
+            return {name: [Decimal(fmt(v)) for v in col] if name in money else list(col)
+                    for name, col in zip(names, cols)}
+
+        write_typed(folder / "ledger.parquet", "ledger", zone,
+                    columns(self.ledger_rows, LEDGER_COLUMNS))
+        write_typed(folder / "states.parquet", "states", zone,
+                    columns(self.state_rows, STATE_COLUMNS))
+        write_typed(folder / "notifications.parquet", "notifications", zone,
+                    columns(self.note_rows, NOTE_COLUMNS))
+        write_typed(folder / "costs.parquet", "costs", zone,
+                    by_position(self._cost_rows(), COST_COLUMNS, ("cash", "accrued")))
+        write_typed(folder / "monthly.parquet", "monthly", zone,
+                    by_position(self._monthly_rows(), MONTHLY_COLUMNS, ("cash", "accrued")))

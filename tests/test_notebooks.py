@@ -46,3 +46,8 @@ def test_notebook_runs_headless(name, tmp_path, monkeypatch):
                for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs), \
         "the notebook shows at least one figure"
     assert list(tmp_path.rglob("*.png")), "figures are written under KOOPHONE_RESULTS"
+    # Each notebook ends with the report of its run, written and shown in a frame.
+    assert list(tmp_path.rglob("report.html")), "the report is written under KOOPHONE_RESULTS"
+    last = [cell for cell in nb.cells if cell.cell_type == "code"][-1]
+    assert any("<iframe srcdoc=" in o.get("data", {}).get("text/html", "")
+               for o in last.outputs), "the last cell shows the report"

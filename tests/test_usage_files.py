@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import json
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import pytest
 from benchmarks.fleet_gen import fleet_scenario
 from sim import load_scenario, simulate
 from sim.clock import Clock
-from sim.money import fmt_e8, line_e8
+from sim.money import fmt, fmt_e8, line_e8
 from sim.outputs import _write_usage_csv_module, write_usage
 from sim.usage import NOT_SETTLED, Usage
 
@@ -135,7 +136,7 @@ def test_ids_that_need_quoting_are_quoted_as_the_csv_module_does(tmp_path):
     assert usage["amount"].tolist() == [f"{a:f}" for a in frame["amount"]]
 
 
-def test_parquet_holds_the_text_of_the_csv(tmp_path):
+def test_parquet_holds_the_values_of_the_csv(tmp_path):
     data = fleet_scenario(40, 0.1, seed=5)
     data["timezone"] = "America/New_York"
     result = simulate(load_scenario(data))
@@ -156,8 +157,22 @@ def test_parquet_holds_the_text_of_the_csv(tmp_path):
         assert list(table) == list(text.columns)
         assert len(text) > 0
         for column, values in table.items():
-            cells = ["" if v is None else str(v) for v in values]
-            assert cells == text[column].tolist(), (stem, column)
+            # Typed cells written back as the CSV writes them: the same value in each cell.
+            cells = [_as_csv_text(stem, v) for v in values]
+            mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(cells, text[column]))
+                          if a != b]
+            assert len(cells) == len(text) and not mismatches, (stem, column, mismatches[:3])
+
+
+def _as_csv_text(stem: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        assert value.tzinfo is not None
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}" if stem == "usage" else fmt(value)
+    return str(value)
 
 
 def test_an_unknown_format_is_refused(tmp_path):
@@ -194,6 +209,17 @@ def test_cli_run_writes_parquet_and_may_rerun_into_the_same_folder(tmp_path, mon
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "costs.csv", "ledger.csv", "monthly.csv", "notifications.csv", "states.csv",
         "summary.json", "usage.csv"]
-    refused = runner.invoke(cli, ["run", scenario, "--format", "parquet", "--plot"])
-    assert refused.exit_code == 2
-    assert "--plot" in refused.output
+    drawn = runner.invoke(cli, ["run", scenario, "--format", "parquet", "--plot"])
+    assert drawn.exit_code == 0, drawn.output
+    assert {"usage.parquet", "timeline.svg", "money.png"} <= \
+        {p.name for p in (tmp_path / "results" / "quickstart").iterdir()}
+
+
+def test_decimal_amounts_are_the_exact_lines():
+    from sim.money import from_e8
+    from sim.outputs import _decimal_amounts
+
+    e8 = np.array([0, 1, -1, 5_000_000, -12_345_678_901_234, 2**62, -(2**62)], dtype=np.int64)
+    assert _decimal_amounts(e8).to_pylist() == [from_e8(int(v)) for v in e8]
+    wide = np.array([10**25, -(10**24)], dtype=object)  # past int64: exact Python integers
+    assert _decimal_amounts(wide).to_pylist() == [from_e8(v) for v in wide]

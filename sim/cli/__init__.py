@@ -1,6 +1,7 @@
 """Command line `koophone-sim`: one module per command family, each a thin layer over the API.
 
 `app` holds the group, exit codes and error reporting; `run` simulates, validates and plots;
+`report` writes one self-contained HTML page of a results folder;
 `whatif` compares, finds break-even points and recommends; `sweep` runs a grid of variants;
 `commands` registers them all. This package itself imports nothing heavy, so `main` handles
 Ctrl-C and SIGTERM from the first moment.

@@ -147,7 +147,9 @@ def _summary_table(summary: dict, written: Path | str) -> str:
               help="Also draw the figures (PNG and SVG) into the outputs folder.")
 @click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]),
               default="csv", show_default=True,
-              help="Format of the four tables (parquet: same columns and text, for large runs).")
+              help="Format of the tables (parquet: the same rows, typed, for large runs).")
+@click.option("--report", "html", is_flag=True,
+              help="Also write report.html, one self-contained page, into the outputs folder.")
 @click.option("--strict", is_flag=True,
               help="Exit 3 (after writing the outputs) if any operation was refused, "
                    "listing them on stderr.")
@@ -156,11 +158,9 @@ def _summary_table(summary: dict, written: Path | str) -> str:
                    "power loss leaves the old or the new results whole (slower).")
 @click.option("--force", is_flag=True,
               help="Write even if the estimated outputs exceed the free disk space.")
-def run(scenario: Path, out: Path | None, draw: bool, file_format: str,
+def run(scenario: Path, out: Path | None, draw: bool, file_format: str, html: bool,
         strict: bool, durable: bool, force: bool) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
-    if draw and file_format != "csv":
-        raise click.UsageError("--plot draws from the CSV outputs; use it with --format csv")
     loaded = load(scenario)
     out_dir = out if out is not None else Path("results") / loaded.name
     with contextlib.ExitStack() as stack:
@@ -189,6 +189,10 @@ def run(scenario: Path, out: Path | None, draw: bool, file_format: str,
     click.echo(_summary_table(result.summary, out_dir))
     if draw:
         click.echo(f"figures             {out_dir}: {', '.join(p.name for p in figures)}")
+    if html:  # read from the folder in place: the report shows what summary.json lists
+        from sim.cli.report import write
+
+        click.echo(f"report              {write(out_dir, None)}")
     pause_point("summary")
     if strict and result.summary["refused_operations"]:
         lines = refused_lines(result)

@@ -1,6 +1,7 @@
 """Read a run's output files back into what the plots need (floats are fine for drawing).
 
-Only the files are read, never the engine, so any results folder can be plotted.
+Only the files are read (through `sim.read_results`, CSV or Parquet), never the engine, so
+any results folder can be plotted.
 Times become matplotlib date numbers (days since its epoch, UTC-based); the figures put
 them on the scenario's wall clock through the zone given to the date axis.
 """
@@ -8,13 +9,15 @@ them on the scenario's wall clock through the zone given to the date axis.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from ..loader import read_results
 
 PREPAID = ("monthly", "yearly")
 
@@ -37,18 +40,25 @@ class Run:
     usage: pd.DataFrame         # per clock hour: cycle_start, t (cycle end cut at `end`), amount
 
 
-def _epoch() -> pd.Timestamp:
+def _epoch_seconds() -> int:
     import matplotlib.dates as mdates
 
-    return pd.Timestamp(mdates.get_epoch()).tz_localize("UTC")
+    return int(pd.Timestamp(mdates.get_epoch()).tz_localize("UTC").timestamp())
 
 
-def _days(text: pd.Series, epoch: pd.Timestamp) -> np.ndarray:
-    """ISO 8601 strings with offsets -> float date numbers (NaN where empty)."""
-    if text.empty:
-        return np.empty(0)
-    times = pd.to_datetime(text.where(text != ""), format="ISO8601", utc=True)
-    return ((times - epoch) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+def _days(column: pa.ChunkedArray, epoch: int) -> np.ndarray:
+    """Typed timestamps -> float date numbers (NaN where empty)."""
+    seconds = column.cast(pa.timestamp("s")).cast(pa.int64())
+    return (seconds.to_numpy().astype(float) - epoch) / 86400.0
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    """Exact money -> floats, for drawing only."""
+    return column.cast(pa.float64()).to_numpy()
+
+
+def _text(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_pylist(), dtype=object)
 
 
 def _zone(summary: dict) -> tuple[dt.tzinfo, str]:
@@ -63,44 +73,35 @@ def _zone(summary: dict) -> tuple[dt.tzinfo, str]:
     return offset, dt.datetime.fromisoformat(summary["start"]).strftime("UTC%z")
 
 
-def _csv(path: Path, columns: list[str]) -> pd.DataFrame:
-    # Strings throughout (empty stays ""), so money and ids are parsed on purpose only.
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=lambda c: c in columns)
-
-
-def _money(text: pd.Series) -> np.ndarray:
-    return pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=float,
-                                                                          na_value=np.nan)
-
-
 def load_run(folder: str | Path) -> Run:
-    """Read summary.json and the four CSVs of a results folder."""
-    folder = Path(folder)
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    epoch = _epoch()
+    """Read a results folder (CSV or Parquet) through `sim.read_results`."""
+    results = read_results(folder)
+    summary = results.summary
+    epoch = _epoch_seconds()
     zone, zone_label = _zone(summary)
-    start, end = _days(pd.Series([summary["start"], summary["end"]]), epoch)
+    start, end = ((dt.datetime.fromisoformat(summary[k]).timestamp() - epoch) / 86400.0
+                  for k in ("start", "end"))
 
-    raw = _csv(folder / "ledger.csv", ["time", "phone", "kind", "amount", "paid_from",
-                                       "balance_after", "detail"])
+    raw = results.table("ledger", ["time", "phone", "kind", "amount", "paid_from",
+                                   "balance_after", "detail"])
     ledger = pd.DataFrame({
-        "t": _days(raw["time"], epoch), "phone": raw["phone"], "kind": raw["kind"],
-        "amount": _money(raw["amount"]), "paid_from": raw["paid_from"],
-        "balance_after": _money(raw["balance_after"]), "detail": raw["detail"]})
+        "t": _days(raw["time"], epoch), "phone": _text(raw["phone"]),
+        "kind": _text(raw["kind"]), "amount": _floats(raw["amount"]),
+        "paid_from": _text(raw["paid_from"]), "balance_after": _floats(raw["balance_after"]),
+        "detail": _text(raw["detail"])})
 
-    raw = _csv(folder / "states.csv", ["phone", "billing", "state", "start", "end"])
+    raw = results.table("states")
     t1 = _days(raw["end"], epoch)
     states = pd.DataFrame({
-        "phone": raw["phone"], "billing": raw["billing"], "state": raw["state"],
-        "t0": _days(raw["start"], epoch), "t1": np.where(np.isnan(t1), end, t1)})
+        "phone": _text(raw["phone"]), "billing": _text(raw["billing"]),
+        "state": _text(raw["state"]), "t0": _days(raw["start"], epoch),
+        "t1": np.where(np.isnan(t1), end, t1)})
 
-    raw = _csv(folder / "notifications.csv", ["time", "phone", "kind", "detail"])
-    notes = pd.DataFrame({"t": _days(raw["time"], epoch), "phone": raw["phone"],
-                          "kind": raw["kind"], "detail": raw["detail"]})
+    raw = results.table("notifications", ["time", "phone", "kind", "detail"])
+    notes = pd.DataFrame({"t": _days(raw["time"], epoch), "phone": _text(raw["phone"]),
+                          "kind": _text(raw["kind"]), "detail": _text(raw["detail"])})
 
-    usage = _usage(folder / "usage.csv", epoch, end)
+    usage = _usage(results, epoch, end)
     phones = list(summary.get("phones", {}))
     phones += [p for p in dict.fromkeys(states["phone"]) if p not in summary.get("phones", {})]
     return Run(name=summary["scenario"], currency=summary.get("currency", "USD"), zone=zone,
@@ -108,15 +109,16 @@ def load_run(folder: str | Path) -> Run:
                summary=summary, ledger=ledger, states=states, notes=notes, usage=usage)
 
 
-def _usage(path: Path, epoch: pd.Timestamp, end: float) -> pd.DataFrame:
-    """Bill lines summed per clock hour first: a fleet's file is large, its hours are few."""
-    raw = _csv(path, ["cycle_start", "amount"])
-    amount = _money(raw["amount"])
-    per_hour = pd.Series(amount).groupby(raw["cycle_start"].to_numpy(), sort=True).sum()
-    cycle_start = _days(pd.Series(per_hour.index, dtype=object), epoch)
+def _usage(results, epoch: int, end: float) -> pd.DataFrame:
+    """Bill lines summed per clock hour first (exactly, in Arrow): a fleet has many lines,
+    few hours."""
+    per_hour = (results.table("usage", ["cycle_start", "amount"])
+                .group_by("cycle_start").aggregate([("amount", "sum")])
+                .sort_by("cycle_start"))
+    cycle_start = _days(per_hour["cycle_start"], epoch)
     return pd.DataFrame({"cycle_start": cycle_start,
                          "t": np.minimum(cycle_start + 1 / 24, end),
-                         "amount": per_hour.to_numpy(dtype=float)})
+                         "amount": _floats(per_hour["amount_sum"])})
 
 
 def prepaid_mode(run: Run, phone: str, t: float, detail: str = "") -> str:

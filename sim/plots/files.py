@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..manifest import verify_results
 from ._style import save, style
 
 RUN_FIGURES = ("timeline", "money")
@@ -19,21 +18,15 @@ def plot_results(results_dir: str | Path, out_dir: str | Path | None = None) -> 
     A run folder (summary.json and its CSVs) gives the lifecycle timeline and the money
     figure; compare.csv and breakeven.csv / breakeven-curves.csv add their own figures.
     """
-    from ._data import load_run
-    from .money import money_figure
-    from .timeline import timeline_figure
-
     folder = Path(results_dir)
     out = Path(out_dir) if out_dir is not None else folder
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such results folder")
     written: list[Path] = []
-    if (folder / "summary.json").exists():
-        verify_results(folder)  # a damaged file is named, never drawn from
+    if (folder / "summary.json").exists():  # read_results checks every file first
         with style():
-            run = load_run(folder)
-            written += save(timeline_figure(run), out, "timeline")
-            written += save(money_figure(run), out, "money")
+            for stem, fig in run_figures(folder).items():
+                written += save(fig, out, stem)
     if (folder / "compare.csv").exists():
         written += plot_compare(folder / "compare.csv", out)
     if _breakeven_file(folder) is not None:
@@ -42,6 +35,18 @@ def plot_results(results_dir: str | Path, out_dir: str | Path | None = None) -> 
         raise FileNotFoundError(f"{folder}: nothing to plot (no summary.json, compare.csv "
                                 "or breakeven.csv)")
     return written
+
+
+def run_figures(results_dir: str | Path) -> dict:
+    """The lifecycle timeline and money figures of a run folder (matplotlib Figures, drawn
+    under `style()`), by stem; for callers that place them themselves (the report)."""
+    from ._data import load_run
+    from .money import money_figure
+    from .timeline import timeline_figure
+
+    with style():
+        run = load_run(results_dir)
+        return {"timeline": timeline_figure(run), "money": money_figure(run)}
 
 
 def plot_compare(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None, *,
