@@ -1,12 +1,15 @@
 """Fleet benchmark: a seeded fleet run end to end by the CLI, against the naive reference.
 
     python benchmarks/fleet.py --phones 10000 [--years 1] [--format csv|parquet]
-                               [--input yaml|api] [--repeat 3] [--naive-repeat K] [--seed 0]
+                               [--input yaml|table|api] [--repeat 3] [--naive-repeat K]
+                               [--seed 0]
 
-`--input yaml` (the default) writes the fleet as a scenario file, then times the whole
-`koophone-sim run FILE --out DIR --format F` command in a subprocess: interpreter start,
-imports, reading and checking the file, simulating, every output written. Its peak memory
-and CPU seconds are the operating system's accounting of that process (`wait4`).
+`--input yaml` (the default) writes the fleet as a scenario file, `--input table` as a
+`phones_table:` and an `actions_table:` (Parquet) named by a small scenario file; then the
+whole `koophone-sim run FILE --out DIR --format F` command is timed in a subprocess:
+interpreter start, imports, reading and checking the files, simulating, every output
+written. Its peak memory and CPU seconds are the operating system's accounting of that
+process (`wait4`).
 `--input api` times `simulate` + `Result.write` inside a fresh interpreter instead (the
 scenario loaded before the clock starts). Runs of ours and of the naive reference
 alternate (A B A B ...), so a change in the machine's load touches both; the figures printed
@@ -29,10 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules, run as a script
 
-from fleet_gen import dump_yaml, fleet_scenario  # noqa: E402
+from fleet_gen import dump_yaml, fleet_scenario, write_fleet_tables  # noqa: E402
 from naive import naive_run  # noqa: E402
 
-INPUTS = ("yaml", "api")
+INPUTS = ("yaml", "table", "api")
 
 
 def run_once(phones: int, years: float, seed: int, fmt: str, out: str | None = None) -> dict:
@@ -148,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=float, default=1.0)
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--input", choices=INPUTS, default="yaml",
-                        help="yaml: the CLI end to end on a scenario file; api: simulate + "
-                             "write in-process")
+                        help="yaml: the CLI end to end on a scenario file; table: the same "
+                             "with the fleet in Parquet tables; api: simulate + write "
+                             "in-process")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--naive-repeat", type=int, default=None,
                         help="runs of the naive reference (default: --repeat; 0 skips it)")
@@ -166,9 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.input == "yaml":
             scenario.write_text(dump_yaml(fleet_scenario(args.phones, args.years, args.seed)),
                                 encoding="utf-8")
+        elif args.input == "table":
+            scenario = write_fleet_tables(fleet_scenario(args.phones, args.years, args.seed),
+                                          Path(tmp))
+        inputs_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
         for i in range(max(args.repeat, naive_repeat)):
             if i < args.repeat:
-                if args.input == "yaml":
+                if args.input != "api":
                     ours.append(cli_once(scenario, Path(tmp) / "out", args.format,
                                          keep=not ours))
                 else:
@@ -177,9 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             if i < naive_repeat:
                 naive.append(_in_child(naive_once, args.phones, args.years, args.seed))
         first = ours[0]
-        if args.input == "yaml":
-            first = first["counts"] | {"years": args.years,
-                                       "input_mb": scenario.stat().st_size / 1e6}
+        if args.input != "api":
+            first = first["counts"] | {"years": args.years, "input_mb": inputs_mb}
     print(report(ours, naive, args.format, args.input, first))
     return 0
 
