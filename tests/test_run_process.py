@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from sim.cli import cli, main
+from sim.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = str(ROOT / "scenarios" / "quickstart.yaml")
@@ -36,15 +35,16 @@ def test_a_csv_run_loads_neither_pandas_nor_pyarrow_nor_matplotlib(tmp_path):
 
 
 def test_the_console_entry_leaves_the_collector_off_for_run_only(tmp_path):
-    assert gc.isenabled()
-    try:
-        with pytest.raises(SystemExit) as done:
-            main(["run", QUICKSTART, "--out", str(tmp_path / "a")])
-        assert done.value.code == 0
-        assert not gc.isenabled()  # the process ends with the command: nothing to collect
-    finally:
-        gc.enable()
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('collector', gc.isenabled(), file=sys.stderr))\n"
+            "from sim.cli import main\n"
+            f"main(['run', {QUICKSTART!r}, '--out', {str(tmp_path / 'a')!r}])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "collector False" in done.stderr  # the process ends with the command
     # Embedded (a test runner, a notebook): the collector is the caller's and stays on.
+    assert gc.isenabled()
     ran = CliRunner().invoke(cli, ["run", QUICKSTART, "--out", str(tmp_path / "b")])
     assert ran.exit_code == 0, ran.output
     assert gc.isenabled()
