@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -93,3 +94,44 @@ def dump_yaml(mapping: dict) -> str:
         return value
 
     return yaml.safe_dump(plain(mapping), sort_keys=False)
+
+
+def write_fleet_tables(mapping: dict, folder: Path, fmt: str = "parquet") -> Path:
+    """The fleet as `phones_table:` and `actions_table:` files plus the scenario naming them.
+
+    Returns the scenario file. Times are wall-clock text (`YYYY-MM-DD HH:MM:SS`).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    def stamp(t: dt.datetime) -> str:
+        return t.strftime("%Y-%m-%d %H:%M:%S")
+
+    phones = mapping["phones"]
+    renew = [p.get("auto_renew", {}).get("term") for p in phones]
+    fleet = pa.table({
+        "id": [p["id"] for p in phones],
+        "spec": [p["spec"] for p in phones],
+        "billing": [p["billing"] for p in phones],
+        "at": [stamp(p["at"]) for p in phones],
+        "quantity": pa.array([p["quantity"] for p in phones], pa.int64()),
+        "term": pa.array([p.get("term") for p in phones], pa.int64()),
+        "auto_renew_term": pa.array(renew, pa.int64()),
+        "group": [p["group"] for p in phones],
+    })
+    acts = [(p["id"], stamp(a["at"]), a["do"]) for p in phones for a in p.get("actions", ())]
+    actions = pa.table({"phone": [a[0] for a in acts], "at": [a[1] for a in acts],
+                        "do": [a[2] for a in acts]})
+    names = {}
+    for stem, table in (("fleet", fleet), ("actions", actions)):
+        names[stem] = f"{stem}.{fmt}"
+        if fmt == "parquet":
+            pq.write_table(table, folder / names[stem])
+        else:
+            pa_csv.write_csv(table, folder / names[stem])
+    scenario = {key: value for key, value in mapping.items() if key != "phones"}
+    scenario |= {"phones_table": names["fleet"], "actions_table": names["actions"]}
+    path = folder / f"{mapping['name']}.yaml"
+    path.write_text(dump_yaml(scenario), encoding="utf-8")
+    return path

@@ -1,9 +1,9 @@
 """Output files: CSV exactly as the csv module writes it, or typed Parquet with the same values.
 
 Small tables (ledger, states, notifications) go through the csv module row by row. The
-usage table can hold millions of lines, so it is written block by block with pyarrow:
-repeated strings (phone ids, cycle instants, amounts) are formatted once and indexed
-(dictionary arrays), and the CSV stays byte-identical to the csv module's output.
+usage table can hold millions of lines, so it is written block by block: as CSV text
+joined from pieces formatted once (`usage_csv.py`, byte-identical to the csv module's
+output), or as Parquet with pyarrow.
 Parquet holds the same rows with real types (`sim.tables`): decimal money, zoned
 timestamps, integers, dictionary-encoded categories; null where the CSV cell is empty.
 """
@@ -11,16 +11,12 @@ timestamps, integers, dictionary-encoded categories; null where the CSV cell is 
 from __future__ import annotations
 
 import csv
-import io
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from .clock import remembered
@@ -28,20 +24,10 @@ from .money import fmt_e8, from_e8
 from .rating import HOUR
 from .tables import MONEY, schema
 from .usage import NOT_SETTLED, Block, Usage
+from .usage_csv import write_usage_csv
 
 FORMATS = ("csv", "parquet")
 USAGE_COLUMNS = ["phone", "cycle_start", "cycle_end", "seconds", "amount", "settled_at"]
-_TEXT = pa.dictionary(pa.int32(), pa.string())
-USAGE_SCHEMA = pa.schema([("phone", _TEXT), ("cycle_start", _TEXT), ("cycle_end", _TEXT),
-                          ("seconds", pa.int64()), ("amount", _TEXT), ("settled_at", _TEXT)])
-_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="none", eol="\n",
-                                   batch_size=64 * 1024)
-# Lines made at once (fewer, larger blocks: each costs a pass over every interval), and
-# formatted at once (~11 MB of text; at most 3 slices in flight keep memory flat).
-CSV_LINES_PER_BLOCK = 1_000_000
-CSV_SLICE = 100_000
-# Characters that make the csv module quote a cell (delimiter, quote, line ends).
-_SPECIAL = (",", '"', "\r", "\n")
 
 
 def write_rows(path: Path, header: list[str], rows: Iterable[Sequence]) -> None:
@@ -72,11 +58,7 @@ def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int
     if fmt == "parquet":
         _write_usage_parquet(path, usage, _TypedUsage(ids, zone))
         return
-    iso = remembered(iso)  # cycle ends are the next cycle's starts
-    if not _plain(ids):
-        _write_usage_csv_module(path, usage, ids, iso)
-        return
-    _write_usage_csv(path, usage, _UsageTables(ids, iso))
+    write_usage_csv(path, usage, ids, remembered(iso))  # cycle ends: next cycle's starts
 
 
 class _Reporting:
@@ -85,6 +67,7 @@ class _Reporting:
     def __init__(self, usage: Usage, progress: Callable[[int], None]):
         self.usage, self.progress = usage, progress
         self.count = usage.count
+        self.rate_of = usage.rate_of  # the CSV writer formats each rate once
 
     def blocks(self, **kwargs):
         for block in self.usage.blocks(**kwargs):
@@ -108,30 +91,6 @@ def _write_usage_parquet(path: Path, usage: Usage, tables: _TypedUsage) -> None:
             writer.write_table(tables.schema.empty_table())
 
 
-def _write_usage_csv(path: Path, usage: Usage, tables: _UsageTables) -> None:
-    # Two threads turn blocks into CSV text (pyarrow, without the GIL) while this one makes
-    # the next blocks and appends finished text in order: formatting and the file writes
-    # (~1 GB for 10,000 phones a year) overlap instead of adding up.
-    with open(path, "wb") as fh, ThreadPoolExecutor(max_workers=2) as pool:
-        fh.write((",".join(USAGE_COLUMNS) + "\n").encode())
-        pending: deque[Future] = deque()
-        for block in usage.blocks(lines_per_block=CSV_LINES_PER_BLOCK):
-            table = tables.of(block)
-            for start in range(0, table.num_rows, CSV_SLICE):
-                pending.append(pool.submit(_csv_text, table.slice(start, CSV_SLICE)))
-                while pending and (len(pending) > 2 or pending[0].done()):
-                    fh.write(pending.popleft().result())
-        while pending:
-            fh.write(pending.popleft().result())
-
-
-def _csv_text(table: pa.Table) -> pa.Buffer:
-    """Rows of a usage table as CSV, unquoted: no cell holds a delimiter, quote or line end."""
-    sink = pa.BufferOutputStream()
-    pa_csv.write_csv(table, sink, _CSV_OPTIONS)
-    return sink.getvalue()
-
-
 def usage_rows(block: Block, ids: Sequence[str], iso: Callable[[int], str]):
     """One block's rows as the csv module is given them (the reference for the fast path)."""
     lines = block.lines
@@ -149,46 +108,6 @@ def _write_usage_csv_module(path: Path, usage: Usage, ids: Sequence[str],
         writer.writerow(USAGE_COLUMNS)
         for block in usage.blocks():
             writer.writerows(usage_rows(block, ids, iso))
-
-
-def _plain(ids: Sequence[str]) -> bool:
-    """Whether no phone id needs quoting: then pyarrow's unquoted CSV is the csv module's."""
-    if any(ch in text for text in ids for ch in _SPECIAL):
-        return False
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([text] for text in ids)
-    return buffer.getvalue() == "".join(text + "\n" for text in ids)
-
-
-class _UsageTables:
-    """Arrow tables of usage blocks as CSV text; each distinct string is formatted once."""
-
-    def __init__(self, ids: Sequence[str], iso: Callable[[int], str]):
-        self.ids = pa.array(ids, type=pa.string())
-        self.iso = iso
-
-    def _stamp(self, t: int) -> str:
-        return "" if t == NOT_SETTLED else self.iso(t)
-
-    def of(self, block: Block) -> pa.Table:
-        lines = block.lines
-        which = pa.array(block.which)
-        cycles = block.cycles.tolist()
-
-        def per_cycle(values: list[int]) -> pa.DictionaryArray:
-            texts = pa.array([self._stamp(t) for t in values], type=pa.string())
-            return pa.DictionaryArray.from_arrays(which, texts)
-
-        phone = lines.phone.astype(np.int32)
-        ids = self.ids
-        return pa.table([
-            pa.DictionaryArray.from_arrays(pa.array(phone), ids),
-            per_cycle(cycles),
-            per_cycle([c + HOUR for c in cycles]),
-            pa.array(lines.seconds, type=pa.int64()),
-            _amounts(lines.amount_e8),
-            per_cycle(block.settled.tolist()),
-        ], schema=USAGE_SCHEMA)
 
 
 class _TypedUsage:
@@ -227,13 +146,3 @@ def _decimal_amounts(amount_e8: np.ndarray) -> pa.Array:
     words[:, 0] = amount_e8
     words[:, 1] = amount_e8 >> 63
     return pa.Array.from_buffers(MONEY, len(amount_e8), [None, pa.py_buffer(words)])
-
-
-def _amounts(amount_e8: np.ndarray) -> pa.DictionaryArray:
-    """Amount strings with 8 decimals; few distinct values, each formatted once."""
-    if amount_e8.dtype == object:  # exact Python integers (extreme prices)
-        encoded = pc.dictionary_encode(pa.array([fmt_e8(int(a)) for a in amount_e8]))
-        return encoded.cast(_TEXT)
-    encoded = pc.dictionary_encode(pa.array(amount_e8))
-    texts = pa.array([fmt_e8(a) for a in encoded.dictionary.to_pylist()], type=pa.string())
-    return pa.DictionaryArray.from_arrays(encoded.indices, texts)

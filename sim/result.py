@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .atomic import Claim, claimed
 from .clock import Clock, remembered
@@ -28,6 +28,9 @@ from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_typed, write_usag
 from .rating import HOUR, BillLines
 from .records import LedgerRow, NoteRow, PhoneOutcome, StateRow
 from .usage import NOT_SETTLED, Usage
+
+if TYPE_CHECKING:  # pandas loads only when a DataFrame is asked for (not by `run`)
+    import pandas as pd
 
 OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "costs.csv",
                 "monthly.csv", "summary.json")
@@ -183,6 +186,8 @@ class Result:
     @cached_property
     def monthly(self) -> pd.DataFrame:
         """monthly.csv as a DataFrame (exact Decimal money)."""
+        import pandas as pd
+
         rows = self._monthly_rows()
         cols = list(zip(*rows)) or [()] * len(MONTHLY_COLUMNS)
         return pd.DataFrame({
@@ -204,6 +209,8 @@ class Result:
     @cached_property
     def cost_table(self) -> pd.DataFrame:
         """costs.csv as a DataFrame: one row per phone, both views (exact Decimal money)."""
+        import pandas as pd
+
         rows = self._cost_rows()
         cols = list(zip(*rows)) or [()] * len(COST_COLUMNS)
         dtypes = {"quantity": "int64", "billable_hours": "float64",
@@ -225,11 +232,15 @@ class Result:
 
     # --- DataFrames (exact: Decimal money, tz-aware times) ------------------------------
     def _times(self, values) -> pd.Series:
+        import pandas as pd
+
         series = pd.Series(values, dtype="Int64")
         return pd.to_datetime(series, unit="s", utc=True).dt.tz_convert(self.clock.zone_name)
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = self.ledger_rows
         return pd.DataFrame({
             "time": self._times([r.time for r in rows]),
@@ -245,6 +256,8 @@ class Result:
 
     @cached_property
     def usage(self) -> pd.DataFrame:
+        import pandas as pd
+
         lines = self.lines
         ids = np.array([p.id for p in self.phones] or [""], dtype=object)
         settled = self.settled_at_array
@@ -263,6 +276,8 @@ class Result:
 
     @cached_property
     def states(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = self.state_rows
         return pd.DataFrame({
             "phone": pd.Series([r.phone for r in rows], dtype=object),
@@ -274,6 +289,8 @@ class Result:
 
     @cached_property
     def notifications(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = self.note_rows
         return pd.DataFrame({
             "time": self._times([r.time for r in rows]),

@@ -1,4 +1,5 @@
-"""The fleet benchmark runs end to end on a small fleet (not timed: output sanity only)."""
+"""The fleet benchmark runs the real command on a small fleet, from YAML and from tables
+(not timed: output sanity only)."""
 
 from __future__ import annotations
 
@@ -17,22 +18,25 @@ def _figures(text: str) -> dict[str, str]:
 
 
 @pytest.mark.benchmark
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_fleet_benchmark_runs_and_agrees_with_the_naive_reference(fmt):
+@pytest.mark.parametrize("fmt,source", [("csv", "yaml"), ("parquet", "table")])
+def test_fleet_benchmark_runs_and_agrees_with_the_naive_reference(fmt, source):
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "fleet.py"), "--phones", "200",
-         "--years", str(1 / 12), "--format", fmt, "--seed", "3"],
+         "--years", str(1 / 12), "--format", fmt, "--input", source, "--seed", "3"],
         capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     figures = _figures(done.stdout)
     assert figures["phones"] == "200"
     assert figures["output format"] == fmt
+    assert figures["input"].split()[0] == source
     lines = int(figures["bill lines"].replace(",", ""))
     events = int(figures["lifecycle events"].split()[0].replace(",", ""))
     assert 5_000 < lines < 200 * 24 * 31
     assert 200 <= events
     assert float(figures["wall s"].split()[0]) > 0
-    assert float(figures["peak memory MB"]) > 10
+    assert float(figures["peak memory MB"]) > 10  # the command's own process
+    user, sys_s = re.findall(r"[0-9.]+", figures["cpu s"])
+    assert float(user) > 0 and float(sys_s) >= 0
     assert int(figures["bill lines / s"].replace(",", "")) > 0
     assert figures["naive lines and usage equal ours"] == "yes"
-    assert float(figures["ours / naive"]) > 0
+    assert float(figures["ours / naive"].split()[0]) > 0

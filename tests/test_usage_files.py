@@ -92,6 +92,26 @@ def test_totals_and_count_come_from_the_intervals_exactly(zone):
         {k: v for k, v in expected.items() if v}
 
 
+def test_extreme_prices_and_small_blocks_are_written_as_the_csv_module_does(tmp_path,
+                                                                            monkeypatch):
+    import sim.usage_csv
+
+    clock = Clock("Asia/Kolkata")
+    rng = np.random.default_rng(11)
+    intervals, rates = _random_intervals(rng, "Asia/Kolkata", phones=30)
+    huge = min(rates)
+    rates[huge] = 10**27  # beyond int64: exact Python integers, over many full hours
+    start = intervals[huge][-1][1] + 86400
+    intervals[huge].append((start + 1800, start + 3600 * 50 + 7))
+    ids = [f"p{i}" for i in range(60)]
+    usage = Usage(intervals, rates, 60, clock.hour_start,
+                  lambda c: c + 7200 if c % 7 else None)
+    # Small blocks and chunks: lines of one cycle split across both.
+    monkeypatch.setattr(sim.usage_csv, "LINES_PER_BLOCK", 97)
+    monkeypatch.setattr(sim.usage_csv, "LINES_PER_CHUNK", 13)
+    _same_bytes_as_the_csv_module(usage, ids, clock.iso, tmp_path)
+
+
 def test_extreme_prices_stay_exact():
     hour_start = Clock("UTC").hour_start
     rate = 10**27  # far beyond int64: lines and totals are Python integers
@@ -124,11 +144,23 @@ def test_fast_usage_csv_is_byte_identical_to_the_csv_module(name, scenario, tmp_
         assert sum(1 for _ in csv.reader(fh)) == len(result.usage_lines) + 1
 
 
+def _same_bytes_as_the_csv_module(usage, ids, iso, folder: Path) -> None:
+    write_usage(folder / "fast.csv", usage, ids, iso, "csv")
+    _write_usage_csv_module(folder / "slow.csv", usage, ids, iso)
+    fast, slow = (folder / "fast.csv").read_bytes(), (folder / "slow.csv").read_bytes()
+    if fast != slow:  # name the first line that differs (a whole-file diff is unreadable)
+        pairs = zip(fast.splitlines(), slow.splitlines())
+        line, a, b = next((n, a, b) for n, (a, b) in enumerate(pairs) if a != b)
+        pytest.fail(f"line {line}: {a!r} != {b!r} (sizes {len(fast)}, {len(slow)})")
+
+
 def test_ids_that_need_quoting_are_quoted_as_the_csv_module_does(tmp_path):
     data = fleet_scenario(30, 0.1, seed=3)
     for i, phone in enumerate(data["phones"]):
         phone["id"] = ODD_IDS[i % len(ODD_IDS)] + str(i)
     result = simulate(load_scenario(data))
+    _same_bytes_as_the_csv_module(result.usage_lines, [p.id for p in result.phones],
+                                  result.clock.iso, tmp_path)
     result.write(tmp_path / "run")
     usage = pd.read_csv(tmp_path / "run" / "usage.csv", dtype=str, keep_default_na=False)
     frame = result.usage

@@ -31,11 +31,12 @@ def main(argv: list[str] | None = None) -> None:
     handle_sigterm()
     try:
         pause_point("imports")
+        from sim.cli.app import OWN_PROCESS
         from sim.cli.commands import cli
 
         try:
             try:
-                cli.main(args=argv, prog_name=PROG)
+                cli.main(args=argv, prog_name=PROG, obj={OWN_PROCESS: True})
                 code = 0
             except SystemExit as exc:  # click always ends this way
                 code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)

@@ -25,6 +25,9 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 EXIT_REFUSED = 3  # run --strict: outputs written, but some operation was refused
 EXIT_CLOSED_PIPE = 141  # stdout's reader closed the pipe, as shells report SIGPIPE (128 + 13)
 DEBUG_ENV = "KOOPHONE_DEBUG"
+# Set in the context object by the console entry point: the command is all the process does
+# (not so under a test runner or when the group is embedded).
+OWN_PROCESS = "own_process"
 PROG = "koophone-sim"
 # A file with thousands of mistakes (or not a scenario at all) should not flood the
 # terminal, nor echo a whole file back: the first ones are enough to start fixing it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import shutil
 import sys
 from decimal import Decimal
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.app import EXIT_INVALID, EXIT_REFUSED, PROG, load, plural, write_failed
+from sim.cli.app import (EXIT_INVALID, EXIT_REFUSED, OWN_PROCESS, PROG, load, plural,
+                         write_failed)
 from sim.interrupts import pause_point
 
 
@@ -161,6 +163,12 @@ def _summary_table(summary: dict, written: Path | str) -> str:
 def run(scenario: Path, out: Path | None, draw: bool, file_format: str, html: bool,
         strict: bool, durable: bool, force: bool) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
+    obj = click.get_current_context().obj
+    if isinstance(obj, dict) and obj.get(OWN_PROCESS):
+        # What a run builds (the scenario, its rows, the outputs) lives until the process
+        # ends: the cyclic collector would rescan it in passes that free nothing, ~10 % of
+        # a 10,000-phone run (one full pass after each phase, and during the reading).
+        gc.disable()
     loaded = load(scenario)
     out_dir = out if out is not None else Path("results") / loaded.name
     with contextlib.ExitStack() as stack:

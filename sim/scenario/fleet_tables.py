@@ -127,6 +127,13 @@ def read_phones(table: tables.Table, ctx: Context) -> list[Phone]:
                 _optional(provisioning, given["provisioning"]), auto, groups.tolist())]
 
 
+def _known(values: np.ndarray, known: dict | set) -> np.ndarray:
+    """Whether each value is in `known`, by hashing: np.isin of two large string (object)
+    arrays compares them pairwise (40,000 actions x 100,000 phones took minutes)."""
+    return np.fromiter((value in known for value in values.tolist()), dtype=bool,
+                       count=len(values))
+
+
 def _check_ids(table: tables.Table, ids: np.ndarray, given: np.ndarray, ctx: Context) -> None:
     """Unique ids, within the table and against the YAML phones and generated groups."""
     import pandas as pd
@@ -135,7 +142,7 @@ def _check_ids(table: tables.Table, ids: np.ndarray, given: np.ndarray, ctx: Con
     dup = pd.Series(ids, dtype=object).duplicated(keep="first").to_numpy() & given
     table.report("id", dup, "duplicate phone id (it appears on an earlier row)")
     if ctx.yaml_ids:
-        clash = given & np.isin(ids, list(ctx.yaml_ids))
+        clash = given & _known(ids, ctx.yaml_ids)
         table.report("id", clash, "duplicate phone id (a phone of phones: has it)")
     for name in ctx.group_names:
         pattern = rf"^{re.escape(name)}-[0-9]+$"
@@ -166,7 +173,7 @@ def read_actions(table: tables.Table, ctx: Context,
     at = tables.instant(table, "at", given["at"])
 
     if phone_ids is not None:
-        unknown = given["phone"] & (phone != None) & ~np.isin(phone, list(phone_ids))  # noqa: E711
+        unknown = given["phone"] & (phone != None) & ~_known(phone, phone_ids)  # noqa: E711
         table.report("phone", unknown, "no phone has this id (in phones: or phones_table)")
     for key in ("term", "align_day", "pay_with", "times", "when"):
         not_used = np.isin(do, [k for k, keys in ACTION_FIELDS.items() if key not in keys])

@@ -12,20 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sim.scenario.catalog import DEFAULT, default_catalog, resolve_catalog
 from sim.clock import Clock
 from sim.gcpause import collector_paused
-from sim.scenario import fleet_tables, tables, usage_replay
 from sim.scenario.checks import (Parts, check_parts, check_reach, check_scenario,
                                  check_timezone, check_window)
 from sim.scenario.errors import FILE, Problem, ScenarioError, problems_from_pydantic
 from sim.scenario.generate_checks import check_generate, check_generate_data
 from sim.scenario.models import Action, Catalog, Phone, Scenario, TopUp
 from sim.scenario.yaml_io import load_yaml
+
+if TYPE_CHECKING:
+    from sim.scenario import fleet_tables, tables, usage_replay
 
 
 def _valid_field(name: str, data: Mapping) -> Any:
@@ -186,6 +188,8 @@ class _Tabled:
             phones = [p.model_copy(update={"actions": [*p.actions, *self.actions[p.id]]})
                       if p.id in self.actions else p for p in phones]
         if self.sessions is not None:
+            from sim.scenario import usage_replay
+
             phones += usage_replay.replay_phones(
                 self.sessions, scenario.usage_billing, self.clock.epoch(scenario.end),
                 self.clock.local)
@@ -197,6 +201,8 @@ class _Tabled:
 
 def _context(data: Mapping, parts: Parts) -> fleet_tables.Context:
     """What tables are checked against: the catalog's specs, the window, the other ids."""
+    from sim.scenario import fleet_tables
+
     clock = window = None
     if (parts.timezone is not None and parts.start is not None
             and parts.end is not None and not check_timezone(parts.timezone)):
@@ -221,6 +227,9 @@ def _read_tables(data: Mapping, parts: Parts, base: Path) -> _Tabled:
             if data.get(key) is not None]
     if not keys:
         return out
+    # pyarrow loads only for a scenario with tables (~0.2 s of every other command).
+    from sim.scenario import fleet_tables, tables, usage_replay
+
     ctx = _context(data, parts)
     out.clock = ctx.clock
     read: dict[str, tables.Table] = {}
