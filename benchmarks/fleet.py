@@ -106,6 +106,7 @@ def fleet_counts(out: Path, fmt: str) -> dict:
     """Counts of one written results folder: rows of each table, the exact usage sum."""
     import json
 
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
@@ -125,8 +126,12 @@ def fleet_counts(out: Path, fmt: str) -> dict:
     lines = usage_e8 = 0
     for batch in batches("usage", ["amount"]):  # streamed: a million phones' lines
         lines += batch.num_rows
-        e8 = pc.cast(pc.replace_substring(batch.column(0), ".", ""), "int64")
-        usage_e8 += pc.sum(e8).as_py() or 0
+        amount = batch.column(0)
+        if pa.types.is_decimal(amount.type):  # typed Parquet: exact decimals
+            usage_e8 += int((pc.sum(amount).as_py() or 0).scaleb(8))
+        else:  # CSV text with 8 decimals
+            e8 = pc.cast(pc.replace_substring(amount, ".", ""), "int64")
+            usage_e8 += pc.sum(e8).as_py() or 0
     summary = json.loads((out / "summary.json").read_text())
     return {"phones": len(summary["phones"]), "states": rows("states"),
             "notifications": rows("notifications"), "ledger": rows("ledger"),
