@@ -295,3 +295,50 @@ def test_hostile_sweep_files_end_in_exit_0_or_2(data, tmp_path_factory):
     assert "Traceback" not in run.output and "internal error" not in run.output
     assert "hunter2" not in run.output
     assert (folder / "out").exists() == (run.exit_code == 0)
+
+
+# --- item 9: a full disk ------------------------------------------------------------------
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 20 KB tmpfs: room for a 2-variant sweep's files, not for an 80-variant one's too."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_sweep_on_a_full_disk_leaves_the_previous_outputs_whole(tmp_path, tiny_disk):
+    small = write(tmp_path, "base: base.yaml\ngrid:\n  account.balance: [1.00, 2.00]\n",
+                  base=TINY)
+    big = tmp_path / "big.yaml"
+    big.write_text("base: base.yaml\ngrid:\n  account.balance: ["
+                   + ", ".join(f"{v}.00" for v in range(1, 81)) + "]\n")
+    out = tiny_disk / "out"
+    first = CliRunner().invoke(cli, ["sweep", str(small), "--workers", "1", "--out", str(out),
+                                     "--no-progress"])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == ["sweep-summary.csv", "sweep.csv", "sweep.parquet"]
+    second = CliRunner().invoke(cli, ["sweep", str(big), "--workers", "1", "--out", str(out),
+                                      "--no-progress"])
+    assert second.exit_code == 1, second.output
+    assert f"no space left on {tiny_disk}" in second.stderr
+    assert "internal error" not in second.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # all old, none new
+    assert [p.name for p in tiny_disk.iterdir()] == ["out"]  # nothing hidden left behind
+
+
+def test_a_folder_holding_other_files_is_not_replaced_by_a_sweep(tmp_path):
+    path = write(tmp_path, "base: base.yaml\ngrid:\n  account.balance: [1.00]\n", base=TINY)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    run = CliRunner().invoke(cli, ["sweep", str(path), "--workers", "1", "--out", str(out)])
+    assert run.exit_code == 2 and "holds other files (notes.txt)" in run.stderr
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
