@@ -78,11 +78,13 @@ def _foreign(target: Path, known: Collection[str]) -> str | None:
     return None
 
 
-def replace_refusal(target: Path, known: Collection[str]) -> str | None:
+def replace_refusal(target: Path, known: Collection[str],
+                    ours: Callable[[Path], bool] = looks_like_results) -> str | None:
     """Why replacing `target` as a whole could delete something else, or None if it can't.
 
-    It may be replaced when it does not exist, or is an earlier results folder holding
-    only regular files named in `known`; never the working folder or a folder holding it.
+    It may be replaced when it does not exist, or is an earlier results folder (`ours`,
+    by default a run's) holding only regular files named in `known`; never the working
+    folder or a folder holding it.
     """
     target = checked_target(target)
     cwd = Path.cwd().resolve()
@@ -96,9 +98,10 @@ def replace_refusal(target: Path, known: Collection[str]) -> str | None:
     if other is not None:
         return (f"{target} holds other files ({other}), which a run did not write, "
                 "and would be replaced")
-    if any(target.iterdir()) and not looks_like_results(target):
+    if any(target.iterdir()) and not ours(target):
+        what = "(no summary.json of a run)" if ours is looks_like_results else ""
         return (f"{target} is not empty and does not look like koophone-sim results "
-                "(no summary.json of a run) and would be replaced")
+                f"{what} and would be replaced").replace("  ", " ")
     return None
 
 
@@ -278,7 +281,8 @@ class Claim:
 
 
 @contextlib.contextmanager
-def claimed(target: str | os.PathLike, known: Collection[str]) -> Iterator[Claim]:
+def claimed(target: str | os.PathLike, known: Collection[str],
+            ours: Callable[[Path], bool] = looks_like_results) -> Iterator[Claim]:
     """Lock `target` for writing, recover what dead writers left, refuse an unsafe folder.
 
     Raises FolderInUse when another process holds it, UnsafeOutputFolder when replacing
@@ -291,7 +295,7 @@ def claimed(target: str | os.PathLike, known: Collection[str]) -> Iterator[Claim
     try:
         lock.acquire()
         recovered = recover(path)
-        refusal = replace_refusal(path, known)
+        refusal = replace_refusal(path, known, ours)
         if refusal is not None:
             raise UnsafeOutputFolder(refusal)
         yield Claim(path, known, recovered)
@@ -305,7 +309,8 @@ def claimed(target: str | os.PathLike, known: Collection[str]) -> Iterator[Claim
 
 
 def write_whole(target: str | os.PathLike, known: Collection[str],
-                write: Callable[[Path], None], *, durable: bool = False) -> Path:
+                write: Callable[[Path], None], *, durable: bool = False,
+                ours: Callable[[Path], bool] = looks_like_results) -> Path:
     """Lock `target`, recover, check, and replace it whole by what `write(folder)` puts in."""
-    with claimed(target, known) as claim:
+    with claimed(target, known, ours) as claim:
         return claim.fill(write, durable=durable)

@@ -18,11 +18,14 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import sweep
 from sim.cli import cli
 from sim.whatif.sweep import load_sweep
 from sim.whatif.sweep.runner import MAX_POOLS
+from tests.profiles import examples
 
 # Variants of ~0.3-0.6 s each: long enough to kill a worker while they run.
 BUSY = {
@@ -246,3 +249,96 @@ def test_huge_swept_values_are_written_exactly(tmp_path):
     assert (table.error != "").all()  # neither value is a valid description or balance
     assert pd.read_parquet(tmp_path / "out" / "sweep.parquet").description.tolist() == \
         table.description.tolist()
+
+
+# --- hostile sweep files, at random (the long version: fuzz/fuzz_door.py) -----------------
+TINY = {"name": "tiny", "start": "2024-01-01 00:00:00", "end": "2024-01-03 00:00:00",
+        "account": {"balance": "100.00"},
+        "phones": [{"id": "p", "spec": "basic-2c4g", "billing": "pay_per_use",
+                    "at": "2024-01-01 09:00:00"}]}
+PATHS = ["account.balance", "phones[0].billing", "phones[*].quantity", "phones[id=p].at",
+         "policy.grace_days", "seed", "description", "phones[", "a..b", "phones[9].term",
+         "generate[name=x].rate", "phones[*]", "account", "phones[id=].billing", "x" * 300]
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+                   st.text(max_size=20), st.sampled_from(["monthly", "yearly", "pay_per_use",
+                                                          "1e999", "2024-01-01 10:00:00"]),
+                   st.lists(st.integers(0, 3), max_size=3),
+                   st.dictionaries(st.sampled_from(["monthly", "pay_per_use", "x"]),
+                                   st.integers(0, 2), max_size=2))
+
+
+@st.composite
+def sweep_files(draw) -> bytes:
+    grid = {draw(st.sampled_from(PATHS)): draw(st.lists(VALUES, min_size=1, max_size=2))
+            for _ in range(draw(st.integers(0, 2)))}
+    doc = {"base": draw(st.sampled_from(["base.yaml", "base.yaml", "missing.yaml", ".env",
+                                         "/etc/passwd", "base.yml", ""])),
+           "grid": grid, "replications": draw(st.sampled_from([1, 1, 2, 0, "x"]))}
+    buf = bytearray(yaml.safe_dump(doc, allow_unicode=True).encode("utf-8", "surrogatepass"))
+    for _ in range(draw(st.integers(0, 3))):  # byte mutations: cuts, junk, YAML tokens
+        pos = draw(st.integers(0, len(buf)))
+        buf[pos:pos] = draw(st.sampled_from([b"\x00", b"&a ", b"*a", b"[", b": ", b"\xff",
+                                             b"- ", b"!!binary ", b"'"]))
+    return bytes(buf)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(data=sweep_files())
+def test_hostile_sweep_files_end_in_exit_0_or_2(data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep-door")
+    (folder / "base.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    (folder / ".env").write_text("DB_PASSWORD: hunter2\n")
+    (folder / "sweep.yaml").write_bytes(data)
+    run = CliRunner().invoke(cli, ["sweep", str(folder / "sweep.yaml"), "--workers", "1",
+                                   "--out", str(folder / "out"), "--no-progress"])
+    assert run.exit_code in (0, 2), run.output[-2000:]
+    assert "Traceback" not in run.output and "internal error" not in run.output
+    assert "hunter2" not in run.output
+    assert (folder / "out").exists() == (run.exit_code == 0)
+
+
+# --- item 9: a full disk ------------------------------------------------------------------
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 20 KB tmpfs: room for a 2-variant sweep's files, not for an 80-variant one's too."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_sweep_on_a_full_disk_leaves_the_previous_outputs_whole(tmp_path, tiny_disk):
+    small = write(tmp_path, "base: base.yaml\ngrid:\n  account.balance: [1.00, 2.00]\n",
+                  base=TINY)
+    big = tmp_path / "big.yaml"
+    big.write_text("base: base.yaml\ngrid:\n  account.balance: ["
+                   + ", ".join(f"{v}.00" for v in range(1, 81)) + "]\n")
+    out = tiny_disk / "out"
+    first = CliRunner().invoke(cli, ["sweep", str(small), "--workers", "1", "--out", str(out),
+                                     "--no-progress"])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == ["sweep-summary.csv", "sweep.csv", "sweep.parquet"]
+    second = CliRunner().invoke(cli, ["sweep", str(big), "--workers", "1", "--out", str(out),
+                                      "--no-progress"])
+    assert second.exit_code == 1, second.output
+    assert f"no space left on {tiny_disk}" in second.stderr
+    assert "internal error" not in second.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # all old, none new
+    assert [p.name for p in tiny_disk.iterdir()] == ["out"]  # nothing hidden left behind
+
+
+def test_a_folder_holding_other_files_is_not_replaced_by_a_sweep(tmp_path):
+    path = write(tmp_path, "base: base.yaml\ngrid:\n  account.balance: [1.00]\n", base=TINY)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    run = CliRunner().invoke(cli, ["sweep", str(path), "--workers", "1", "--out", str(out)])
+    assert run.exit_code == 2 and "holds other files (notes.txt)" in run.stderr
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]

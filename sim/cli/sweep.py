@@ -9,12 +9,14 @@ nothing written).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import click
 
-from sim.cli.app import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, plural, report_invalid
+from sim.cli.app import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, PROG, plural,
+                         report_invalid, write_failed)
 
 MAX_LISTED_FAILURES = 20
 
@@ -25,6 +27,40 @@ def _invalid(exc, sweep_file: Path) -> click.exceptions.Exit:
     report_invalid(exc, sweep_file,
                    "invalid scenario (the sweep's base)" if is_base else "invalid sweep")
     return click.exceptions.Exit(EXIT_INVALID)
+
+
+def _claim(target: Path, stack: contextlib.ExitStack):
+    """Lock the sweep's output folder and refuse one holding anything but a sweep's files."""
+    from sim.atomic import UnsafeOutputFolder, claimed
+    from sim.whatif.sweep.table import SWEEP_FILES, looks_like_sweep
+
+    try:
+        claim = stack.enter_context(claimed(target, SWEEP_FILES, looks_like_sweep))
+    except UnsafeOutputFolder as exc:  # in use, a symlink loop, others' files inside
+        raise click.BadParameter(f"{exc}; choose a new or a previous sweep folder",
+                                 param_hint="--out") from None
+    if claim.recovered:  # what a killed sweep left: finished or removed, said in one line
+        click.echo(f"{PROG}: " + "; ".join(claim.recovered), err=True)
+    return claim
+
+
+def _run(spec, sweep_file: Path, workers, dask_target, progress):
+    """The sweep's result and its seconds; exits 2 (base changed), 130 (Ctrl-C), 1 (no Dask)."""
+    from sim.scenario import ScenarioError
+    from sim.whatif.sweep import sweep
+
+    started = time.perf_counter()
+    try:
+        result = sweep(spec, workers=workers, dask=dask_target, progress=progress)
+    except ScenarioError as exc:  # the base changed under us since load_sweep
+        raise _invalid(exc, sweep_file) from None
+    except KeyboardInterrupt:
+        click.echo(f"{spec.name}: interrupted; stopped the workers, nothing written", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+    except ImportError as exc:
+        raise click.ClickException(f"--dask needs Dask: pip install 'koophone-sim[dask]' "
+                                   f"({exc})") from None
+    return result, time.perf_counter() - started
 
 
 def _report_failures(result) -> None:
@@ -57,30 +93,22 @@ def sweep_command(sweep_file: Path, workers: int | None, dask_target: str | None
                   out: Path | None, progress: bool) -> None:
     """Run SWEEP: a base scenario over a grid of overrides x replications, in parallel."""
     from sim.scenario import ScenarioError
-    from sim.whatif.sweep import load_sweep, sweep
+    from sim.whatif.sweep import load_sweep
 
     try:
         spec = load_sweep(sweep_file)
     except ScenarioError as exc:
         raise _invalid(exc, sweep_file) from None
     target = out if out is not None else Path("results") / spec.name
-    if target.exists() and not target.is_dir():
-        raise click.BadParameter(f"{target} exists and is not a folder", param_hint="--out")
+    with contextlib.ExitStack() as stack:
+        claim = _claim(target, stack)  # locked and checked before any variant runs
+        result, elapsed = _run(spec, sweep_file, workers, dask_target, progress)
+        try:
+            claim.fill(result.write_into)  # the three files swapped in whole, or none
+        except OSError as exc:
+            raise write_failed(exc, target, whole=True) from None
     backend = (f"dask {dask_target}" if dask_target else
                plural(workers, "worker") if workers else "one worker per CPU")
-    started = time.perf_counter()
-    try:
-        result = sweep(spec, workers=workers, dask=dask_target, progress=progress)
-    except ScenarioError as exc:  # the base changed under us since load_sweep
-        raise _invalid(exc, sweep_file) from None
-    except KeyboardInterrupt:
-        click.echo(f"{spec.name}: interrupted; stopped the workers, nothing written", err=True)
-        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
-    except ImportError as exc:
-        raise click.ClickException(f"--dask needs Dask: pip install 'koophone-sim[dask]' "
-                                   f"({exc})") from None
-    elapsed = time.perf_counter() - started
-    result.write(target)
     _report_failures(result)
     failed = int((result.summary["failed"] > 0).sum())
     runs = len(result.table)

@@ -82,20 +82,34 @@ def _start_worker(base: Base, parent: int) -> None:
 
 
 def _die_with(parent: int) -> None:
-    """End this worker when the process that started it ends, even by kill -9.
+    """End this worker when the sweep's process `parent` ends, even by kill -9.
 
-    Linux: the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG). Everywhere:
-    a daemon thread notices the parent changed (we were re-parented) and exits.
+    Linux: the kernel sends SIGKILL when our parent dies (PR_SET_PDEATHSIG; the parent is
+    the sweep's process, or a forkserver that ends with it). Everywhere: a daemon thread
+    notices we were re-parented or `parent` is gone, and exits.
     """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before we could ask
+    started_by = os.getppid()
+
+    def gone() -> bool:
+        if os.getppid() != started_by:
+            return True
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # e.g. not ours to signal: it exists
+            return False
+        return False
+
+    if gone():  # it died before we could ask
         os._exit(1)
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while not gone():
             time.sleep(_WATCH_SECONDS)
         os._exit(1)
 

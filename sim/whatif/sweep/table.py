@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import math
 import os
-import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -72,25 +71,31 @@ class SweepResult:
         return list(self.table.columns)
 
     def write(self, out: str | os.PathLike) -> Path:
-        """Write sweep.csv, sweep.parquet and sweep-summary.csv into the folder `out`.
+        """Write sweep.csv, sweep.parquet and sweep-summary.csv as the folder `out`, whole.
 
-        Each file is written whole, then renamed into place: a failed write leaves the
-        previous file (or none), and other files in the folder are left alone.
+        They are written into a hidden folder beside `out`, then swapped in for the
+        previous sweep's folder (sim.atomic, with its lock and crash recovery): a full disk
+        or a kill leaves the previous three files or the new three, never a mix. A folder
+        holding anything else is refused (UnsafeOutputFolder).
         """
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        writers = {"sweep.csv": lambda p: _write_csv(p, self.table, self.params),
-                   "sweep.parquet": lambda p: _write_parquet(p, self.table, self.params),
-                   "sweep-summary.csv": lambda p: _write_csv(p, self.summary, self.params)}
-        for name, write in writers.items():
-            tmp = out / f".{name}.{uuid.uuid4().hex[:8]}.tmp"  # not mkstemp: keep umask modes
-            try:
-                write(tmp)
-                os.replace(tmp, out / name)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-        return out
+        from sim.atomic import write_whole
+
+        return write_whole(out, SWEEP_FILES, self.write_into, ours=looks_like_sweep)
+
+    def write_into(self, folder: Path) -> None:
+        """The three files, in an existing (empty) folder."""
+        _write_csv(folder / "sweep.csv", self.table, self.params)
+        _write_parquet(folder / "sweep.parquet", self.table, self.params)
+        _write_csv(folder / "sweep-summary.csv", self.summary, self.params)
+
+
+def looks_like_sweep(folder: Path) -> bool:
+    """An earlier sweep's folder: its sweep.csv starts with the sweep's own columns."""
+    try:
+        with open(folder / "sweep.csv", encoding="utf-8") as fh:
+            return fh.readline(200).startswith("variant,replication,seed,")
+    except (OSError, ValueError):
+        return False
 
 
 def _param_columns(params: list[str]) -> list[str]:
