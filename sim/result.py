@@ -32,7 +32,7 @@ from .usage import NOT_SETTLED, Usage
 OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "costs.csv",
                 "monthly.csv", "summary.json")
 PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
-FIGURE_STEMS = ("timeline", "money", "compare", "breakeven")  # drawn by sim.plots
+FIGURE_STEMS = ("timeline", "money", "compare", "breakeven", "commitment")  # drawn by sim.plots
 FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
 TABLE_STEMS = ("costs", "monthly", "commitment")  # further tables other commands may add
 REPORT_FILE = "report.html"  # written by sim.report

@@ -31,6 +31,8 @@ def plot_results(results_dir: str | Path, out_dir: str | Path | None = None) -> 
         written += plot_compare(folder / "compare.csv", out)
     if _breakeven_file(folder) is not None:
         written += plot_breakeven(folder, out)
+    if (folder / "commitment.csv").exists():
+        written += plot_commitment(folder / "commitment.csv", out)
     if not written:
         raise FileNotFoundError(f"{folder}: nothing to plot (no summary.json, compare.csv "
                                 "or breakeven.csv)")
@@ -61,6 +63,20 @@ def plot_compare(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | No
         fig = compare_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
                              currency=currency or meta.get("currency", "USD"))
         return save(fig, out, "compare")
+
+
+def plot_commitment(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None,
+                    *, scenario: str | None = None, currency: str | None = None) -> list[Path]:
+    """commitment.csv (or `Recommendation.commitment`) -> commitment.png/.svg in out_dir."""
+    from .whatif import commitment_figure
+
+    table, folder = _table(path_or_df, "commitment.csv")
+    meta = _summary(folder)
+    out = _out(out_dir, folder)
+    with style():
+        fig = commitment_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
+                                currency=currency or meta.get("currency", "USD"))
+        return save(fig, out, "commitment")
 
 
 def plot_breakeven(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None,

@@ -217,3 +217,53 @@ def _breakeven_panel(ax, spec, currency: str) -> None:
     ax.set_ylim(0, max(spec.monthly, spec.yearly / 12, spec.hourly * top) * 1.12)
     ax.grid(color="#EEEEEE", linewidth=0.6)
     ax.set_axisbelow(True)
+
+
+def commitment_figure(table: pd.DataFrame, *, scenario: str = "", currency: str = "USD"):
+    """Savings against commitment: per spec, the saving over all pay-per-use of holding k
+    subscriptions (one line per prepaid mode), with coverage and utilization beside it."""
+    table = _numbers(table, ["k", "coverage", "utilization", "saving_vs_pay_per_use",
+                             "waste_cost", "cost"])
+    specs = list(dict.fromkeys(table["spec"]))
+    fig = new_figure(10, 3.2 + 3.0 * max(len(specs), 1))
+    axes = fig.subplots(max(len(specs), 1), 1, squeeze=False)[:, 0]
+    for ax, spec in zip(axes, specs):
+        rows = table[table["spec"] == spec]
+        for i, mode in enumerate(_ordered_modes(rows["mode"])):
+            mine = rows[rows["mode"] == mode].sort_values("k")
+            ax.plot(mine["k"], mine["saving_vs_pay_per_use"], marker="o", markersize=3.5,
+                    color=mode_color(mode, i), label=f"saving with k x {mode_label(mode)}")
+        ax.axhline(0, color="#777777", linewidth=0.8)
+        best = rows[rows["is_best"].astype(str).str.lower() == "true"]
+        if len(best):
+            b = best.iloc[0]
+            ax.scatter([b["k"]], [b["saving_vs_pay_per_use"]], marker="*", s=160,
+                       color="#000000", zorder=5,
+                       label=f"best: k = {int(b['k'])} (saves {b['saving_vs_pay_per_use']:,.2f})")
+        target = rows[rows["reaches_target"].astype(str).str.lower() == "true"]
+        if len(target):
+            k = int(target["k"].iloc[0])
+            ax.axvline(k, color="#555555", linestyle="--", linewidth=1,
+                       label=f"smallest k reaching the target coverage: {k}")
+        ax.set_ylabel(f"Saving vs all pay-per-use ({currency})")
+        ax.set_xlabel("k = subscriptions held (pay-per-use above k)")
+        ax.set_title(f"{spec}", loc="left")
+        ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
+        ax.margins(y=0.15)
+        share = ax.twinx()
+        first = rows[rows["mode"] == rows["mode"].iloc[0]].sort_values("k")
+        share.plot(first["k"], 100 * first["coverage"], color="#777777", linewidth=1,
+                   linestyle=":", label="coverage (% of instance-hours served)")
+        share.plot(first["k"], 100 * first["utilization"], color="#777777", linewidth=1,
+                   linestyle="-.", label="utilization (% of held hours in use)")
+        share.set_ylim(0, 105)
+        share.set_ylabel("Coverage, utilization (%)")
+        handles = ax.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.08, 1),
+                  frameon=False, fontsize=8)
+        ks = sorted(set(rows["k"].astype(int)))
+        step = max(1, len(ks) // 15)
+        ax.set_xticks(ks[::step])
+    name = f"{scenario}: " if scenario else ""
+    fig.suptitle(f"{name}savings against commitment (estimate from list prices)")
+    return fig
