@@ -233,3 +233,130 @@ def test_recommend_cli_target_coverage_and_commitment_figure(tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     assert (tmp_path / "commitment.csv").is_file()
     assert (tmp_path / "commitment.png").stat().st_size > 10_000
+
+
+# --- 5. workload advice (seed §10) ---------------------------------------------------------
+def test_workload_advice_per_seed_section_10_priced_with_the_catalog(tmp_path):
+    """office -> 2 vCPUs / 4 GB, games -> 4 / 8, professional unless data_security: high
+    (enterprise); testing keeps its size. The advised cost scales the best mode's accrued
+    cost by the list prices: a yearly pro-4c8g (918.00) -> pro-2c4g (459.00) halves it."""
+    phones = [
+        {"id": "office-1", "spec": "pro-4c8g", "billing": "monthly", "term": 1,
+         "at": "2024-05-01 00:00:00", "workload": "office"},
+        {"id": "game-1", "spec": "pro-2c4g", "billing": "monthly", "term": 1,
+         "at": "2024-05-01 00:00:00", "workload": "games"},
+        {"id": "secure-1", "spec": "pro-2c4g", "billing": "monthly", "term": 1,
+         "at": "2024-05-01 00:00:00", "workload": "office", "data_security": "high"},
+        {"id": "test-1", "spec": "basic-4c8g", "billing": "pay_per_use",
+         "at": "2024-05-02 00:00:00", "workload": "testing",
+         "actions": [{"at": "2024-05-02 10:00:00", "do": "delete"}]}]
+    rec = recommend(load_scenario(scenario(*phones, start="2024-05-01 00:00:00",
+                                           end="2024-06-01 00:00:00",
+                                           account={"balance": "5000.00"})))
+    w = rec.workload.set_index("name")
+    assert w.advised_spec.to_dict() == {"office-1": "pro-2c4g", "game-1": "pro-4c8g",
+                                        "secure-1": "ent-2c4g", "test-1": "pro-4c8g"}
+    office = w.loc["office-1"]
+    assert (office.price, office.advised_price) == (Decimal("918.00"), Decimal("459.00"))
+    assert abs(office.advised_cost_accrued * 2 - office.cost_accrued) < Decimal("1e-20")
+    assert abs(office.difference + office.advised_cost_accrued) < Decimal("1e-20")
+    assert "enterprise" in w.loc["secure-1"].reason
+    assert "the seed gives no size" in w.loc["test-1"].reason
+    rec.write(tmp_path)
+    assert rows(tmp_path / "workload.csv")[0]["advised_spec"] == "pro-2c4g"
+    assert "Spec advice from the workload (seed §10" in rec.report()
+
+
+def test_generated_groups_carry_their_workload():
+    import yaml
+
+    data = yaml.safe_load(STUDIO.read_text(encoding="utf-8"))
+    data["generate"][0].update(workload="games", data_security="high")
+    from sim.scenario.generate import expand
+
+    phones = expand(load_scenario(data, base_dir=str(STUDIO.parent))).phones
+    assert {(p.workload, p.data_security) for p in phones} == {("games", "high")}
+    data["generate"][0]["workload"] = "gaming"
+    with pytest.raises(Exception, match=r"generate\[0\]\.workload"):
+        load_scenario(data, base_dir=str(STUDIO.parent))
+
+
+# --- 6. figures that count what matters ----------------------------------------------------
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots._data import load_run
+
+    out = {}
+    for path in (FARM, ROOT / "scenarios" / "office-fleet.yaml"):
+        folder = tmp_path_factory.mktemp(path.stem)
+        simulate(load_scenario(path)).write(folder / "r")
+        out[path.stem] = load_run(folder / "r")
+    return out
+
+
+def test_aggregate_timeline_counts_instances_not_orders(drawn):
+    """Bursty farm: 48 orders, 164 instances; at most 12 in use at once (recommend's peak)."""
+    from sim.plots.timeline import state_counts, timeline_figure
+
+    run = drawn["bursty-testing-farm"]
+    _, counts, _ = state_counts(run)
+    assert counts["Running"].max() == 12
+    assert counts["Deleted"].max() == 164
+    fig = timeline_figure(run)
+    assert "48 phones, 164 instances" in fig._suptitle.get_text()
+    assert any("peak 12 instances" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_rows_timeline_quantity_legend_ended_and_failed_runs(drawn):
+    from sim.plots._style import STATE_COLORS, STATE_HATCH
+    from sim.plots.timeline import _row_label, timeline_figure
+
+    run = drawn["office-fleet"]
+    assert _row_label(run, "office-1") == "office-1 ×2\nmonthly"
+    fig = timeline_figure(run)
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["Running", "Expired", "Frozen",
+                                                          "Released"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "×8 failed" in texts and "×4 failed" in texts  # office-3, office-2: one run each
+    assert STATE_COLORS["Arrears"] != STATE_COLORS["Frozen"] and "Frozen" in STATE_HATCH
+    released = [c for c in fig.axes[0].collections
+                if getattr(c, "get_alpha", lambda: None)() == 0.4]
+    assert released  # the ended phone is drawn light
+
+
+def test_money_figure_alert_line_and_two_views_per_month(drawn):
+    from sim.plots.money import money_figure
+
+    fig = money_figure(drawn["office-fleet"])
+    balance, _, month = fig.axes[:3]
+    assert "balance alert (100.00)" in [line.get_label() for line in balance.get_lines()]
+    labels = [t.get_text() for t in month.texts]
+    assert "accrued 188.83\ncash 330.00" in labels  # March, as monthly.csv says
+    assert month.get_title(loc="left").startswith("Cost per calendar month: accrued (bars)")
+
+
+def test_a_sweep_row_that_lost_hours_is_flagged_not_cheap(tmp_path):
+    """Balance 50.00: the monthly phone's renewal fails, it expires; cash 45.00 looks
+    cheaper than 135.00 with 500.00 on the account (three terms, the last renewed seven
+    days before 06-01), but the row is flagged."""
+    import yaml
+
+    base = scenario({"id": "m", "spec": "pro-2c4g", "billing": "monthly", "term": 1,
+                     "at": "2023-04-01 00:00:00", "auto_renew": {}},
+                    start="2023-04-01 00:00:00", end="2023-06-01 00:00:00")
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base), encoding="utf-8")
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({
+        "name": "flags", "base": "base.yaml",
+        "grid": {"account.balance": ["50.00", "500.00"]}}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sweep", str(tmp_path / "sweep.yaml"), "--workers",
+                                      "1", "--out", str(tmp_path / "out"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    table = {r["account.balance"]: r for r in rows(tmp_path / "out" / "sweep.csv")}
+    assert (table["50.00"]["total_cost_cash"], table["50.00"]["flagged"]) == ("45.00", "1")
+    assert table["50.00"]["failed_renewals"] != "0"
+    assert (table["500.00"]["total_cost_cash"], table["500.00"]["flagged"]) == ("135.00", "0")
+    assert "1 run flagged" in result.stdout and "in variants 0" in result.stdout

@@ -26,6 +26,7 @@ from .compare import MIX, TOTAL, Comparison, compare
 from .metrics import phone_metrics, usage_window
 from .report import recommend_text
 from .variants import PPU, with_phones
+from .workload import COLUMNS as WORKLOAD_COLUMNS, workload_table
 
 COLUMNS = ["level", "name", "group", "spec", "quantity", "usage_hours", "written_mode",
            "best_mode", "written_cost_cash", "written_cost_accrued", "best_cost_cash",
@@ -68,6 +69,9 @@ class Recommendation:
     """commitment.csv: per spec, prepaid mode and k = 0..peak: coverage, utilization,
     waste, up-front cash, total cost and saving against all pay-per-use (estimates)."""
     target_coverage: float | None = None
+    workload: pd.DataFrame | None = None
+    """workload.csv: the spec seed §10 advises for each phone and group with a `workload`,
+    priced in its best mode with the catalog (empty when no phone says its workload)."""
 
     def write(self, out: str | Path) -> Path:
         """Write recommend.csv and base-load.csv into `out` (other files are left alone)."""
@@ -97,6 +101,12 @@ class Recommendation:
                  fmt(cents(r.cost)), fmt(cents(r.saving_vs_pay_per_use)), r.is_best,
                  r.reaches_target)
                 for r in self.commitment.itertuples(index=False)))
+        if self.workload is not None and len(self.workload):
+            write_csv(out / "workload.csv", WORKLOAD_COLUMNS, (
+                (r.level, r.name, r.workload, r.data_security, r.spec, r.advised_spec,
+                 r.mode, fmt(r.price), fmt(r.advised_price), fmt(r.cost_accrued),
+                 fmt(r.advised_cost_accrued), fmt(r.difference), r.reason)
+                for r in self.workload.itertuples(index=False)))
         return out
 
     def report(self, limit: int = 20) -> str:
@@ -166,7 +176,17 @@ def recommend(scenario: Scenario, *, replication: int = 0,
         base_load=frame(base_rows, BASE_LOAD_COLUMNS),
         choice=choice, profile=_profile_frame(profiles, written), check=check,
         check_note=note, target_coverage=target_coverage,
+        workload=_workload(scenario, comparison),
         commitment=pd.DataFrame(commit_rows, columns=COMMITMENT_COLUMNS))
+
+
+def _workload(scenario: Scenario, comparison: Comparison) -> pd.DataFrame:
+    """Spec advice for the phones that say their workload, priced in their best mode."""
+    t = comparison.table
+    best = comparison.best.to_dict()
+    accrued = {r.phone: r.cost_accrued for r in t.itertuples(index=False)
+               if r.phone in best and r.mode == best[r.phone]}
+    return workload_table(scenario, best, accrued)
 
 
 def _profiles(scenario: Scenario, written: Result) -> dict[str, Profile]:

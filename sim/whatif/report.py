@@ -88,9 +88,29 @@ def recommend_text(rec, limit: int = 20) -> str:
                      money(b.committed_cash), b.can_pay))
     lines.append(table(rows, right={1, 2, 4, 5, 6, 7, 8}, limit=limit))
     lines += commitment_lines(rec)
+    lines += workload_lines(rec, limit)
     lines += free_refund_note(s, rec.comparison.table)
     lines.append(f"simulated = the chosen plan run by the engine ({rec.check_note})")
     return "\n".join(lines)
+
+
+def workload_lines(rec, limit: int) -> list[str]:
+    """Spec advice (seed §10) for the phones and groups that say their workload."""
+    w = rec.workload
+    if w is None or not len(w):
+        return []
+    rows = [("phone/group", "workload", "spec", "advised", "mode", "price -> advised",
+             "best cost -> advised (accrued)", "why")]
+    for r in w.itertuples(index=False):
+        same = r.advised_spec == r.spec
+        rows.append((r.name, r.workload + (" (secure)" if r.data_security else ""), r.spec,
+                     "keep" if same else (r.advised_spec or "-"), r.mode,
+                     f"{money(r.price)} -> {money(r.advised_price)}",
+                     f"{money(r.cost_accrued)} -> {money(r.advised_cost_accrued)} "
+                     f"({difference(-r.difference, '')})" if not same else
+                     money(r.cost_accrued), r.reason))
+    return ["", "Spec advice from the workload (seed §10; priced with the catalog, same use "
+                "and mode; workload.csv):", table(rows, right=set(), limit=limit)]
 
 
 def commitment_lines(rec) -> list[str]:
