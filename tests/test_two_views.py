@@ -360,3 +360,18 @@ def test_a_sweep_row_that_lost_hours_is_flagged_not_cheap(tmp_path):
     assert table["50.00"]["failed_renewals"] != "0"
     assert (table["500.00"]["total_cost_cash"], table["500.00"]["flagged"]) == ("135.00", "0")
     assert "1 run flagged" in result.stdout and "in variants 0" in result.stdout
+
+
+def test_compare_figure_labels_say_what_they_measure():
+    """A label above a cash tick names both values: it is never read as the bar's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots.whatif import compare_figure
+
+    table = compare(load_scenario(ROOT / "scenarios" / "office-desk-monthly.yaml")).table
+    fig = compare_figure(table, scenario="desk")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "★ accrued 680.99\ncash 2,754.00" in texts  # desk, yearly: a year paid up front
+    assert "1,305.60" in texts  # pay-per-use: cash = accrued, one value
+    assert fig.axes[0].get_ylabel().startswith("Cost accrued in the window (bars)")

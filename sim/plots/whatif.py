@@ -98,9 +98,14 @@ def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
                       edgecolor=HATCH_EDGE, linewidth=0)
         refused = rows["refused_operations"].fillna(0).astype(int) \
             if "refused_operations" in rows else [0] * len(rows)
-        labels = ["not bought" if n else ("★ " if b else "") + f"{v:,.2f}"
+        # Each label names what it measures: the bar (accrued) and, where it differs, the
+        # cash tick, so a label above a tick is never read as the bar's value.
+        cash = rows[tick].to_numpy(dtype=float) if tick in rows else rows[height].to_numpy()
+        labels = ["not bought" if n else ("★ " if b else "")
+                  + (f"{v:,.2f}" if abs(c - v) < 0.005 or not tick
+                     else f"accrued {v:,.2f}\ncash {c:,.2f}")
                   + (f"\n{r} refused" if r and not n else "")
-                  for n, b, v, r in zip(never, best, rows[height], refused)]
+                  for n, b, v, c, r in zip(never, best, rows[height], cash, refused)]
         # Each label sits above its bar and its cash tick; upright only on a few wide bars.
         tops = np.fmax(rows[height].to_numpy(dtype=float),
                        rows[tick].to_numpy(dtype=float) if tick in rows else np.nan)
@@ -112,7 +117,7 @@ def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
             ax.scatter(x, rows[tick], marker="_", s=(width * 260) ** 2 / 40,
                        color="#000000", linewidth=1.6, zorder=5)
     ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 8 else 0)
-    ax.set_ylabel(f"Cost {'accrued in the window ' if height == 'cost_accrued' else ''}"
+    ax.set_ylabel(f"Cost {'accrued in the window (bars) ' if height == 'cost_accrued' else ''}"
                   f"({currency})")
     ax.margins(y=0.2)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
