@@ -346,7 +346,7 @@ def _table(scenario: Scenario, comparison: Comparison, choice_rows: list[dict]) 
         if r.phone == TOTAL:
             continue
         cfg = scenario.phone(r.phone)
-        i = index[r.phone]
+        i = index.get(r.phone)  # a replayed log runs as other phones (one per session)
         rows.append({
             "level": "phone", "name": r.phone, "group": cfg.group, "spec": cfg.spec,
             "quantity": cfg.quantity, "usage_hours": float(usage[r.phone]),
@@ -357,7 +357,8 @@ def _table(scenario: Scenario, comparison: Comparison, choice_rows: list[dict]) 
             "saving_cash": r.saving_cash, "saving_accrued": r.saving_accrued,
             "detail": _phone_detail(r),
             "committed_cash": up_front(scenario, cfg.spec, r.best_mode, cfg.quantity),
-            "can_pay": can_pay(r.final_state, int(mix.costs.failed_renewals[i]),
+            "can_pay": can_pay(r.final_state,
+                               0 if i is None else int(mix.costs.failed_renewals[i]),
                                r.unusable_hours, r.refused_operations)})
     rows += _group_rows(scenario, comparison)
     t = comparison.mix[comparison.mix.phone == TOTAL].iloc[0]

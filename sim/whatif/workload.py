@@ -60,10 +60,11 @@ def workload_table(scenario: Scenario, best: dict[str, str], accrued: dict[str, 
     rows: list[dict] = []
     groups: dict[str, dict] = {}
     for p in scenario.phones:
-        if p.workload is None:
+        workload = getattr(p, "workload", None)  # replayed log phones carry none
+        if workload is None:
             continue
         current = scenario.catalog.spec(p.spec)
-        advice = advise(current, p.workload, p.data_security, scenario.catalog)
+        advice = advise(current, workload, p.data_security, scenario.catalog)
         mode = best.get(p.id, p.billing)
         cost = accrued.get(p.id, Decimal(0))
         new = advice.spec or current
