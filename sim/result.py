@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pandas loads only when a DataFrame is asked for (not by `ru
 OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "costs.csv",
                 "monthly.csv", "summary.json")
 PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
-FIGURE_STEMS = ("timeline", "money", "compare", "breakeven")  # drawn by sim.plots
+FIGURE_STEMS = ("timeline", "money", "compare", "breakeven", "commitment")  # drawn by sim.plots
 FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
 TABLE_STEMS = ("costs", "monthly", "commitment")  # further tables other commands may add
 REPORT_FILE = "report.html"  # written by sim.report
@@ -68,7 +68,7 @@ class Result:
     def __init__(self, *, name: str, currency: str, clock: Clock, start: int, end: int,
                  final_balance: Decimal, ledger: list[LedgerRow], states: list[StateRow],
                  notes: list[NoteRow], usage: Usage, phones: list[PhoneOutcome],
-                 refused: int):
+                 refused: int, balance_alert: Decimal | None = None):
         self.name, self.currency, self.clock = name, currency, clock
         self.start, self.end = start, end
         self.final_balance = final_balance
@@ -76,6 +76,7 @@ class Result:
         self.usage_lines = usage  # the bill lines, made in blocks when they are needed
         self.phones = phones
         self.refused = refused
+        self.balance_alert = balance_alert
         self.costs: PhoneCosts = phone_costs(phones, ledger, states, notes, usage, start, end)
         """Both views of every phone's cost (sim/costs.py: the one definition)."""
         self.summary = self._summary()
@@ -161,6 +162,7 @@ class Result:
             "by_group": {g: {k: fmt(v) if isinstance(v, Decimal) else v for k, v in d.items()}
                          for g, d in self.by_group().items()},
             "lifecycle_losses": self.losses(),
+            "balance_alert": None if self.balance_alert is None else fmt(self.balance_alert),
         }
 
     # --- the two views per month (sim/costs.py) -----------------------------------------

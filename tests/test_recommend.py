@@ -126,7 +126,7 @@ def test_recommend_files(tmp_path):
     assert base[0] == BASE_LOAD_COLUMNS
     assert base[1][:6] == ["pro-2c4g", "0", "720", "1520", "152.00", "152.00"]
     assert base[3][6] == "monthly" and base[3][7] != ""
-    assert "Base load per spec" in rec.report()
+    assert "Commitment per spec (ESTIMATE" in rec.report()
 
 
 # --- the shipped what-if scenarios tell the story their descriptions tell ----------------

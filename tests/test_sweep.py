@@ -221,7 +221,7 @@ def test_cli_writes_the_three_files_with_exact_columns(tmp_path):
            "phones[0].term: must be >= 1" in run.stderr
     header = (out / "sweep.csv").read_text().splitlines()[0].split(",")
     assert header == [*CONTRACT, "account.balance", "phones[0].term", *OUTPUTS,
-                      "phone_count", "error"]
+                      "phone_count", "failed_renewals", "flagged", "error"]
     table = pd.read_csv(out / "sweep.csv", dtype=str, keep_default_na=False)
     assert len(table) == 8 and (table.error != "").sum() == 4
     ok = table[table.error == ""]

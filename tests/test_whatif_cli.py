@@ -134,5 +134,6 @@ def test_recommend_writes_both_files_and_prints_a_summary(scenario_file, workdir
     assert read(out / "recommend.csv")[0][:2] == ["level", "name"]
     assert read(out / "base-load.csv")[0][:2] == ["spec", "k"]
     text = result.stdout
-    assert "Cheapest mode per phone" in text and "Base load per spec (ESTIMATE" in text
+    assert "Per phone (best mode simulated" in text and "Commitment per spec (ESTIMATE" in text
+    assert (out / "commitment.csv").is_file()
     assert text.splitlines()[-1].startswith("outputs: ")

@@ -115,6 +115,14 @@ def sweep_command(sweep_file: Path, workers: int | None, dask_target: str | None
     click.echo(f"{spec.name}: {plural(spec.variants, 'variant')} x "
                f"{plural(spec.replications, 'replication')} = {plural(runs, 'run')} in "
                f"{elapsed:.1f} s ({backend}); {failed} failed")
+    flagged = result.table[result.table["flagged"].fillna(0) > 0]
+    if len(flagged):
+        variants = sorted(set(flagged["variant"].tolist()))
+        shown = ", ".join(str(v) for v in variants[:10]) + (", ..." if len(variants) > 10
+                                                              else "")
+        click.echo(f"{plural(len(flagged), 'run')} flagged (refused operations, unusable "
+                   f"hours or failed renewals: low cost there means the fleet was not "
+                   f"served), in variants {shown}; column `flagged` of sweep.csv")
     click.echo(f"outputs: {target / 'sweep.csv'}, {target / 'sweep.parquet'}, "
                f"{target / 'sweep-summary.csv'}")
     if result.lost:

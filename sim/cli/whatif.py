@@ -81,15 +81,29 @@ def breakeven(catalog_file: Path | None, spec: str | None, out: Path | None) -> 
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder for recommend.csv (default: results/<scenario name>-recommend).")
-def recommend(scenario: Path, out: Path | None) -> None:
+@click.option("--target-coverage", type=click.FloatRange(0, 100), default=None,
+              help="Also report the smallest commitment serving this percentage of the "
+                   "instance-hours, e.g. 80.")
+@click.option("--plot", "draw", is_flag=True,
+              help="Also draw the savings-vs-commitment figure (PNG and SVG).")
+def recommend(scenario: Path, out: Path | None, target_coverage: float | None,
+              draw: bool) -> None:
     """Cheapest billing mode per phone and group, and the base load to hold on subscription."""
     loaded = load(scenario)
     target = _whatif_out(out, Path("results") / f"{loaded.name}-recommend")
     from sim.whatif.recommend import recommend as run_recommend
 
-    recommendation = run_recommend(loaded)
+    recommendation = run_recommend(
+        loaded, target_coverage=None if target_coverage is None else target_coverage / 100)
     recommendation.write(target)
     click.echo(recommendation.report())
-    click.echo(f"outputs: {target / 'recommend.csv'}, {target / 'base-load.csv'}")
+    click.echo(f"outputs: {target / 'recommend.csv'}, {target / 'base-load.csv'}, "
+               f"{target / 'commitment.csv'}")
+    if draw:
+        from sim.plots import plot_commitment
+
+        written = plot_commitment(target / "commitment.csv", target,
+                                  scenario=loaded.name, currency=loaded.currency)
+        click.echo(f"figures: {', '.join(str(p) for p in written)}")
 
 

@@ -53,4 +53,5 @@ def _result(run: Run) -> Result:
     return Result(name=run.scenario.name, currency=run.scenario.currency, clock=run.clock,
                   start=run.start, end=run.end, final_balance=run.account.balance,
                   ledger=run.rec.ledger, states=states, notes=notes, usage=usage,
-                  phones=phones, refused=run.refused)
+                  phones=phones, refused=run.refused,
+                  balance_alert=run.scenario.account.balance_alert)

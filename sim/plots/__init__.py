@@ -4,6 +4,9 @@ matplotlib is imported only when a figure is drawn: `import sim` never loads it.
 """
 
 from ..result import FIGURE_FILES
-from .files import plot_breakeven, plot_compare, plot_results, run_figures
+from .files import (plot_breakeven, plot_commitment, plot_compare, plot_results, plot_sweep,
+                    run_figures)
 
-__all__ = ["plot_results", "plot_compare", "plot_breakeven", "run_figures", "FIGURE_FILES"]
+__all__ = ["plot_results", "plot_compare", "plot_breakeven", "plot_commitment", "plot_sweep",
+           "run_figures",
+           "FIGURE_FILES"]

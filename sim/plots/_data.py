@@ -38,6 +38,7 @@ class Run:
     states: pd.DataFrame        # phone, billing, state, t0, t1 (open intervals end at `end`)
     notes: pd.DataFrame         # t, phone, kind, detail
     usage: pd.DataFrame         # per clock hour: cycle_start, t (cycle end cut at `end`), amount
+    monthly: pd.DataFrame | None = None  # monthly.csv: month, billing, cash, accrued (floats)
 
 
 def _epoch_seconds() -> int:
@@ -102,11 +103,17 @@ def load_run(folder: str | Path) -> Run:
                           "kind": _text(raw["kind"]), "detail": _text(raw["detail"])})
 
     usage = _usage(results, epoch, end)
+    monthly = None
+    if results.path("monthly").is_file():  # results folders written before it have none
+        raw = results.table("monthly", ["month", "billing", "cash", "accrued"])
+        monthly = pd.DataFrame({"month": _text(raw["month"]), "billing": _text(raw["billing"]),
+                                "cash": _floats(raw["cash"]), "accrued": _floats(raw["accrued"])})
     phones = list(summary.get("phones", {}))
     phones += [p for p in dict.fromkeys(states["phone"]) if p not in summary.get("phones", {})]
     return Run(name=summary["scenario"], currency=summary.get("currency", "USD"), zone=zone,
                zone_label=zone_label, start=float(start), end=float(end), phones=phones,
-               summary=summary, ledger=ledger, states=states, notes=notes, usage=usage)
+               summary=summary, ledger=ledger, states=states, notes=notes, usage=usage,
+               monthly=monthly)
 
 
 def _usage(results, epoch: int, end: float) -> pd.DataFrame:

@@ -16,12 +16,13 @@ STATE_COLORS = {
     "Stopped": "#0072B2",       # blue
     "Expired": "#F0E442",       # yellow
     "Arrears": "#E69F00",       # orange
-    "Frozen": "#D55E00",        # vermillion
+    "Frozen": "#882255",        # wine (hatched): never to be taken for Arrears' orange
     "Released": "#CC79A7",      # reddish purple
     "Unsubscribed": "#999999",  # grey
     "Deleted": "#000000",       # black
 }
 STATES = tuple(STATE_COLORS)
+STATE_HATCH = {"Frozen": "xx"}  # Arrears (still runs) and Frozen (stopped) differ at a glance
 TERMINAL_STATES = frozenset({"Released", "Unsubscribed", "Deleted"})
 
 MODE_COLORS = {"monthly": "#0072B2", "yearly": "#CC79A7", "pay_per_use": "#E69F00"}

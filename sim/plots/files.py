@@ -31,9 +31,13 @@ def plot_results(results_dir: str | Path, out_dir: str | Path | None = None) -> 
         written += plot_compare(folder / "compare.csv", out)
     if _breakeven_file(folder) is not None:
         written += plot_breakeven(folder, out)
+    if (folder / "commitment.csv").exists():
+        written += plot_commitment(folder / "commitment.csv", out)
+    if (folder / "sweep-summary.csv").exists():
+        written += plot_sweep(folder, out)
     if not written:
-        raise FileNotFoundError(f"{folder}: nothing to plot (no summary.json, compare.csv "
-                                "or breakeven.csv)")
+        raise FileNotFoundError(f"{folder}: nothing to plot (no summary.json, compare.csv, "
+                                "breakeven.csv, commitment.csv or sweep-summary.csv)")
     return written
 
 
@@ -61,6 +65,41 @@ def plot_compare(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | No
         fig = compare_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
                              currency=currency or meta.get("currency", "USD"))
         return save(fig, out, "compare")
+
+
+def plot_sweep(source, out_dir: str | Path | None = None, *, name: str | None = None,
+               currency: str = "USD") -> list[Path]:
+    """A sweep folder (sweep-summary.csv, sweep.csv) or a SweepResult -> sweep.png/.svg:
+    cost per variant with its P5-P95 band, flagged variants marked."""
+    from .sweep import sweep_figure
+
+    if hasattr(source, "summary") and hasattr(source, "table"):  # a SweepResult
+        summary, table, folder = source.summary, source.table, None
+        name = name or getattr(source, "name", "")
+    else:
+        folder = Path(source)
+        summary = pd.read_csv(folder / "sweep-summary.csv", dtype=str, keep_default_na=False)
+        table = (pd.read_csv(folder / "sweep.csv", dtype=str, keep_default_na=False)
+                 if (folder / "sweep.csv").exists() else None)
+        name = name or _name(folder)
+    out = _out(out_dir, folder)
+    with style():
+        return save(sweep_figure(summary, table, name=name or "", currency=currency), out,
+                    "sweep")
+
+
+def plot_commitment(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None,
+                    *, scenario: str | None = None, currency: str | None = None) -> list[Path]:
+    """commitment.csv (or `Recommendation.commitment`) -> commitment.png/.svg in out_dir."""
+    from .whatif import commitment_figure
+
+    table, folder = _table(path_or_df, "commitment.csv")
+    meta = _summary(folder)
+    out = _out(out_dir, folder)
+    with style():
+        fig = commitment_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
+                                currency=currency or meta.get("currency", "USD"))
+        return save(fig, out, "commitment")
 
 
 def plot_breakeven(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None,

@@ -61,6 +61,10 @@ def _balance(ax, run: Run) -> None:
         ax.fill_between(times, values, 0, where=where, step="post", color=ARREARS_COLOR,
                         alpha=0.35, linewidth=0, label="arrears (balance < 0)")
     ax.axhline(0, color="#777777", linewidth=0.8)
+    alert = run.summary.get("balance_alert")
+    if alert not in (None, ""):
+        ax.axhline(float(alert), color=ARREARS_COLOR, linewidth=1, linestyle="--",
+                   label=f"balance alert ({float(alert):,.2f})")
     topups = run.ledger[run.ledger["kind"] == "topup"]
     if len(topups):
         ax.scatter(topups["t"], topups["balance_after"], marker="^", s=70, color=TOPUP_COLOR,
@@ -98,7 +102,8 @@ def _cumulative(ax, run: Run, events: pd.DataFrame) -> None:
         ax.text(0.5, 0.5, "no cost in the window", transform=ax.transAxes, ha="center",
                 color="#555555")
     ax.set_ylabel(f"Cumulative cost ({run.currency})")
-    ax.set_title("Cumulative cost by billing mode (pay-per-use as it accrues)", loc="left")
+    ax.set_title("Cumulative cash cost by billing mode (orders when paid, bill lines by "
+                 "their hour)", loc="left")
     ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
     if modes:
         ax.legend(**_SIDE_LEGEND)
@@ -122,6 +127,54 @@ def _month_edges(run: Run) -> list[tuple[float, float, str]]:
 
 
 def _per_month(ax, run: Run, events: pd.DataFrame) -> None:
+    if run.monthly is not None and len(run.monthly):
+        return _two_views(ax, run)
+    return _per_month_cash(ax, run, events)
+
+
+def _two_views(ax, run: Run) -> None:
+    """monthly.csv: accrued cost as bars stacked by billing mode, cash paid as a mark."""
+    edges = _month_edges(run)
+    labels = [m for _, _, m in edges]
+    lefts = np.array([a + (b - a) * 0.1 for a, b, _ in edges])
+    widths = np.array([(b - a) * 0.8 for a, b, _ in edges])
+    month = run.monthly
+    up, down = np.zeros(len(edges)), np.zeros(len(edges))
+    for i, mode in enumerate(_modes(month.rename(columns={"billing": "mode"}))):
+        mine = month[month["billing"] == mode]
+        sums = np.zeros(len(edges))
+        for m, v in zip(mine["month"], mine["accrued"]):
+            if m in labels:
+                sums[labels.index(m)] += v
+        bottom = np.where(sums >= 0, up, down)
+        drawn = sums != 0
+        ax.bar(lefts[drawn], sums[drawn], width=widths[drawn], bottom=bottom[drawn],
+               align="edge", color=mode_color(mode, i),
+               label=f"accrued, {mode_label(mode)}")
+        up += np.where(sums >= 0, sums, 0)
+        down += np.where(sums < 0, sums, 0)
+    cash = np.zeros(len(edges))
+    for m, v in zip(month["month"], month["cash"]):
+        if m in labels:
+            cash[labels.index(m)] += v
+    centres = lefts + widths / 2
+    ax.hlines(cash, lefts, lefts + widths, color="#000000", linewidth=2.4, zorder=5,
+              label="cash paid in the month (all modes)")
+    if len(edges) <= MAX_BAR_LABELS:
+        for x, acc, paid in zip(centres, up + down, cash):
+            if abs(acc) < 0.005 and abs(paid) < 0.005:
+                continue
+            # Above the taller of bar and mark, so a label never sits on either.
+            ax.annotate(f"accrued {acc:,.2f}\ncash {paid:,.2f}", (x, max(acc, paid, 0)),
+                        xytext=(0, 4), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=7.5)
+    ax.set_ylabel(f"Per month ({run.currency})")
+    ax.set_title("Cost per calendar month: accrued (bars) and cash paid (marks)", loc="left")
+    ax.margins(y=0.3)
+    ax.legend(**_SIDE_LEGEND)
+
+
+def _per_month_cash(ax, run: Run, events: pd.DataFrame) -> None:
     edges = _month_edges(run)
     starts = np.array([a for a, _, _ in edges])
     which = np.searchsorted(starts, events["month_t"].to_numpy(), side="right") - 1

@@ -10,12 +10,15 @@ import numpy as np
 
 from ._data import Run
 from ._style import (EVENT_MARKERS, LEDGER_EVENTS, NOTE_EVENTS, PPU_HATCH, STATE_COLORS,
-                     STATES, TERMINAL_STATES, date_axis, mode_label, new_figure)
+                     STATE_HATCH, STATES, TERMINAL_STATES, date_axis, mode_label,
+                     new_figure)
 
 AGGREGATE_ABOVE = 40
 BAND = 0.56          # band height of a living state, in rows
 THIN = 0.12          # terminal states are thin: the phone has ended
 HATCH_EDGE = (0, 0, 0, 0.45)
+ENDED_ALPHA = 0.4    # ended phones are drawn light
+RUN_GAP = 1.5        # days: failed attempts closer than this form one run
 
 
 def timeline_figure(run: Run):
@@ -25,10 +28,14 @@ def timeline_figure(run: Run):
     return _rows_figure(run)
 
 
-def _state_handles(with_hatch: bool):
+def _state_handles(with_hatch: bool, present=STATES):
+    """Legend patches of the states that occur (and the pay-per-use hatch if it does)."""
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=STATE_COLORS[s], label=s) for s in STATES]
+    handles = [Patch(facecolor=STATE_COLORS[s], hatch=STATE_HATCH.get(s),
+                     edgecolor=HATCH_EDGE if s in STATE_HATCH else "none",
+                     alpha=ENDED_ALPHA if s in TERMINAL_STATES else 1, label=s)
+               for s in STATES if s in set(present)]
     if with_hatch:
         handles.append(Patch(facecolor="#FFFFFF", edgecolor=HATCH_EDGE, hatch=PPU_HATCH,
                              linewidth=0, label="pay-per-use (hatched)"))
@@ -55,8 +62,10 @@ def _rows_figure(run: Run):
     _cost_axis(ax, run)
 
     fig.suptitle(f"{run.name}: phone lifecycle")
-    fig.legend(handles=_state_handles(True), loc="outside lower center", ncol=5,
-               frameon=False, title="State", title_fontsize=8.5)
+    hatched = bool((run.states["billing"] == "pay_per_use").any())
+    fig.legend(handles=_state_handles(hatched, set(run.states["state"])),
+               loc="outside lower center", ncol=5, frameon=False, title="State",
+               title_fontsize=8.5)
     if present:
         # Above the rows (an axes legend, so the constrained layout makes room for it).
         ax.legend(handles=present, loc="lower left", bbox_to_anchor=(0, 1.01),
@@ -70,21 +79,25 @@ def _row_label(run: Run, phone: str) -> str:
     rows = run.states[run.states["phone"] == phone]
     billing = rows["billing"].iloc[0] if len(rows) else \
         run.summary.get("phones", {}).get(phone, {}).get("billing", "")
-    return f"{phone}\n{mode_label(billing)}" if billing else phone
+    quantity = run.summary.get("phones", {}).get(phone, {}).get("quantity", 1) or 1
+    name = f"{phone} ×{quantity}" if quantity > 1 else phone  # instances in the order
+    return f"{name}\n{mode_label(billing)}" if billing else name
 
 
 def _bands(ax, run: Run, row: dict[str, int]) -> None:
     states = run.states
     for (state, billing), group in states.groupby(["state", "billing"], sort=True):
-        height = THIN if state in TERMINAL_STATES else BAND
-        hatch = PPU_HATCH if billing == "pay_per_use" else None
+        ended = state in TERMINAL_STATES  # the phone is gone: light and thin
+        height = THIN if ended else BAND
+        hatch = PPU_HATCH if billing == "pay_per_use" and not ended else STATE_HATCH.get(state)
         for phone, spans in group.groupby("phone", sort=True):
             if phone not in row:
                 continue
             ax.broken_barh(list(zip(spans["t0"], spans["t1"] - spans["t0"])),
                            (row[phone] - height / 2, height),
                            facecolors=STATE_COLORS.get(state, "#BBBBBB"), hatch=hatch,
-                           edgecolor=HATCH_EDGE if hatch else "none", linewidth=0, zorder=2)
+                           edgecolor=HATCH_EDGE if hatch else "none", linewidth=0, zorder=2,
+                           alpha=ENDED_ALPHA if ended else 1)
     existing = set(states["phone"])
     for phone in run.phones:
         if phone not in existing:  # e.g. its purchase or creation was refused
@@ -128,12 +141,32 @@ def _markers(ax, run: Run, row: dict[str, int]) -> list:
         if rows.empty:
             continue
         label, marker, face, edge, size = EVENT_MARKERS[kind]
+        if kind == "auto_renew_failed":
+            rows = _failed_runs(ax, rows, row, dy)
         ys = np.array([row[p] for p in rows["phone"]], dtype=float) + dy
         ax.scatter(rows["t"], ys, marker=marker, s=size, facecolor=face, edgecolor=edge,
                    linewidth=0.9, zorder=5, clip_on=False)
         present.append(Line2D([], [], linestyle="none", marker=marker, markersize=size ** 0.5,
                               markerfacecolor=face, markeredgecolor=edge, label=label))
     return present
+
+
+def _failed_runs(ax, rows, row: dict[str, int], dy: float):
+    """Daily failed auto-renewal attempts of a phone as one run: a line from the first to
+    the last, one marker at the first, and the count beside it. Returns the first of each."""
+    firsts = []
+    for phone, mine in rows.sort_values("t", kind="stable").groupby("phone", sort=False):
+        t = mine["t"].to_numpy()
+        breaks = np.flatnonzero(np.diff(t) > RUN_GAP) + 1
+        for part in np.split(np.arange(len(t)), breaks):
+            a, b = t[part[0]], t[part[-1]]
+            y = row[phone] + dy
+            if len(part) > 1:
+                ax.plot([a, b], [y, y], color="#000000", linewidth=1.2, zorder=4)
+                ax.annotate(f"×{len(part)} failed", (b, y), xytext=(4, 2),
+                            textcoords="offset points", fontsize=7.5, va="bottom", zorder=6)
+            firsts.append(mine.index[part[0]])
+    return rows.loc[firsts]
 
 
 def _cost_axis(ax, run: Run) -> None:
@@ -165,12 +198,16 @@ def _aggregate_figure(run: Run):
     if len(times):
         living_ax.step(times, ppu, where="post", color="#000000", linewidth=0.7,
                        label="of which pay-per-use")
+        peak = int(sum(counts[s] for s in living).max(initial=0))
+        living_ax.annotate(f"peak {peak} instances", xy=(0.995, 0.97),
+                           xycoords="axes fraction", ha="right", va="top", fontsize=8.5)
     _stack(ended_ax, times, counts, ended)
-    living_ax.set_title("Living phones per state", loc="left")
-    ended_ax.set_title("Phones ended (released, unsubscribed, deleted)", loc="left")
+    living_ax.set_title("Living instances per state (an order of quantity q counts q)",
+                        loc="left")
+    ended_ax.set_title("Instances ended (released, unsubscribed, deleted)", loc="left")
     for ax in (living_ax, ended_ax):
         date_axis(ax, run.zone, run.start, run.end)
-        ax.set_ylabel("Phones")
+        ax.set_ylabel("Instances")
         ax.set_ylim(bottom=0)
         ax.margins(y=0.08)
         ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
@@ -179,7 +216,9 @@ def _aggregate_figure(run: Run):
         ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.005, 1),
                   frameon=False, borderaxespad=0)
     ended_ax.set_xlabel(f"Time ({run.zone_label})")
-    fig.suptitle(f"{run.name}: phones per state over time ({len(run.phones)} phones)")
+    instances = sum(int(p.get("quantity") or 1) for p in run.summary.get("phones", {}).values())
+    fig.suptitle(f"{run.name}: instances per state over time ({len(run.phones)} phones, "
+                 f"{instances} instances)")
     return fig
 
 
@@ -197,17 +236,23 @@ def state_counts(run: Run):
     times = times[(times >= run.start) & (times <= run.end)]
     i0 = np.searchsorted(times, np.clip(states["t0"].to_numpy(), run.start, run.end))
     i1 = np.searchsorted(times, states["t1"].to_numpy())
+    phones = run.summary.get("phones", {})
+    qty = np.array([int(phones.get(p, {}).get("quantity") or 1) for p in states["phone"]],
+                   dtype=np.int64)
     counts = {}
     for state in STATES:
-        counts[state] = _count(len(times), i0, i1, (states["state"] == state).to_numpy())
+        counts[state] = _count(len(times), i0, i1, (states["state"] == state).to_numpy(), qty)
     living = ~states["state"].isin(TERMINAL_STATES).to_numpy()
-    ppu = _count(len(times), i0, i1, (states["billing"] == "pay_per_use").to_numpy() & living)
+    ppu = _count(len(times), i0, i1, (states["billing"] == "pay_per_use").to_numpy() & living,
+                 qty)
     return times, counts, ppu
 
 
-def _count(n: int, i0: np.ndarray, i1: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    # +1 where an interval begins, -1 where it ends, summed: intervals open at each time.
+def _count(n: int, i0: np.ndarray, i1: np.ndarray, mask: np.ndarray,
+           weight: np.ndarray | None = None) -> np.ndarray:
+    # +q where an interval begins, -q where it ends, summed: instances open at each time.
+    w = np.ones(len(i0), dtype=np.int64) if weight is None else weight
     delta = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(delta, i0[mask], 1)
-    np.add.at(delta, i1[mask], -1)
+    np.add.at(delta, i0[mask], w[mask])
+    np.add.at(delta, i1[mask], -w[mask])
     return np.cumsum(delta)[:n]

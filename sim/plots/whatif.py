@@ -98,9 +98,14 @@ def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
                       edgecolor=HATCH_EDGE, linewidth=0)
         refused = rows["refused_operations"].fillna(0).astype(int) \
             if "refused_operations" in rows else [0] * len(rows)
-        labels = ["not bought" if n else ("★ " if b else "") + f"{v:,.2f}"
+        # Each label names what it measures: the bar (accrued) and, where it differs, the
+        # cash tick, so a label above a tick is never read as the bar's value.
+        cash = rows[tick].to_numpy(dtype=float) if tick in rows else rows[height].to_numpy()
+        labels = ["not bought" if n else ("★ " if b else "")
+                  + (f"{v:,.2f}" if abs(c - v) < 0.005 or not tick
+                     else f"accrued {v:,.2f}\ncash {c:,.2f}")
                   + (f"\n{r} refused" if r and not n else "")
-                  for n, b, v, r in zip(never, best, rows[height], refused)]
+                  for n, b, v, c, r in zip(never, best, rows[height], cash, refused)]
         # Each label sits above its bar and its cash tick; upright only on a few wide bars.
         tops = np.fmax(rows[height].to_numpy(dtype=float),
                        rows[tick].to_numpy(dtype=float) if tick in rows else np.nan)
@@ -112,7 +117,7 @@ def _grouped_bars(ax, table: pd.DataFrame, groups: list[str], modes: list[str],
             ax.scatter(x, rows[tick], marker="_", s=(width * 260) ** 2 / 40,
                        color="#000000", linewidth=1.6, zorder=5)
     ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 8 else 0)
-    ax.set_ylabel(f"Cost {'accrued in the window ' if height == 'cost_accrued' else ''}"
+    ax.set_ylabel(f"Cost {'accrued in the window (bars) ' if height == 'cost_accrued' else ''}"
                   f"({currency})")
     ax.margins(y=0.2)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
@@ -217,3 +222,53 @@ def _breakeven_panel(ax, spec, currency: str) -> None:
     ax.set_ylim(0, max(spec.monthly, spec.yearly / 12, spec.hourly * top) * 1.12)
     ax.grid(color="#EEEEEE", linewidth=0.6)
     ax.set_axisbelow(True)
+
+
+def commitment_figure(table: pd.DataFrame, *, scenario: str = "", currency: str = "USD"):
+    """Savings against commitment: per spec, the saving over all pay-per-use of holding k
+    subscriptions (one line per prepaid mode), with coverage and utilization beside it."""
+    table = _numbers(table, ["k", "coverage", "utilization", "saving_vs_pay_per_use",
+                             "waste_cost", "cost"])
+    specs = list(dict.fromkeys(table["spec"]))
+    fig = new_figure(10, 3.2 + 3.0 * max(len(specs), 1))
+    axes = fig.subplots(max(len(specs), 1), 1, squeeze=False)[:, 0]
+    for ax, spec in zip(axes, specs):
+        rows = table[table["spec"] == spec]
+        for i, mode in enumerate(_ordered_modes(rows["mode"])):
+            mine = rows[rows["mode"] == mode].sort_values("k")
+            ax.plot(mine["k"], mine["saving_vs_pay_per_use"], marker="o", markersize=3.5,
+                    color=mode_color(mode, i), label=f"saving with k x {mode_label(mode)}")
+        ax.axhline(0, color="#777777", linewidth=0.8)
+        best = rows[rows["is_best"].astype(str).str.lower() == "true"]
+        if len(best):
+            b = best.iloc[0]
+            ax.scatter([b["k"]], [b["saving_vs_pay_per_use"]], marker="*", s=160,
+                       color="#000000", zorder=5,
+                       label=f"best: k = {int(b['k'])} (saves {b['saving_vs_pay_per_use']:,.2f})")
+        target = rows[rows["reaches_target"].astype(str).str.lower() == "true"]
+        if len(target):
+            k = int(target["k"].iloc[0])
+            ax.axvline(k, color="#555555", linestyle="--", linewidth=1,
+                       label=f"smallest k reaching the target coverage: {k}")
+        ax.set_ylabel(f"Saving vs all pay-per-use ({currency})")
+        ax.set_xlabel("k = subscriptions held (pay-per-use above k)")
+        ax.set_title(f"{spec}", loc="left")
+        ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
+        ax.margins(y=0.15)
+        share = ax.twinx()
+        first = rows[rows["mode"] == rows["mode"].iloc[0]].sort_values("k")
+        share.plot(first["k"], 100 * first["coverage"], color="#777777", linewidth=1,
+                   linestyle=":", label="coverage (% of instance-hours served)")
+        share.plot(first["k"], 100 * first["utilization"], color="#777777", linewidth=1,
+                   linestyle="-.", label="utilization (% of held hours in use)")
+        share.set_ylim(0, 105)
+        share.set_ylabel("Coverage, utilization (%)")
+        handles = ax.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.08, 1),
+                  frameon=False, fontsize=8)
+        ks = sorted(set(rows["k"].astype(int)))
+        step = max(1, len(ks) // 15)
+        ax.set_xticks(ks[::step])
+    name = f"{scenario}: " if scenario else ""
+    fig.suptitle(f"{name}savings against commitment (estimate from list prices)")
+    return fig

@@ -95,7 +95,8 @@ def group_phones(scenario: Scenario, index: int, replication: int, clock: Clock)
         try:
             phones.append(Phone(id=phone_id, spec=group.spec, quantity=group.quantity,
                                 billing=mode, at=clock.local(t), actions=actions,
-                                group=group.name,
+                                group=group.name, workload=group.workload,
+                                data_security=group.data_security,
                                 **{key: v for key, v in keys.items() if v is not None}))
         except ValidationError as exc:  # the group's checks should make this unreachable
             raise ScenarioError(

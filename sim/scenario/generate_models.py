@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.models import MAX_QUANTITY, MAX_SECONDS, MAX_TERM, AutoRenew, Instant, _Model
+from sim.scenario.models import (MAX_QUANTITY, MAX_SECONDS, MAX_TERM, AutoRenew, Instant,
+                                 Workload, _Model)
 
 MODES = ("monthly", "yearly", "pay_per_use")
 PREPAID_MODES = frozenset({"monthly", "yearly"})
@@ -152,6 +153,9 @@ class GenerateGroup(_Model):
     pay_with: Literal["balance", "online"] | None = None
     auto_renew: AutoRenew | None = None
     provisioning: Annotated[StrictInt, Field(ge=0, le=MAX_SECONDS)] | None = None
+    workload: Workload | None = None
+    """What the group's phones run (seed §10); each phone carries it."""
+    data_security: Literal["high"] | None = None
 
     @property
     def mix(self) -> dict[str, float]:

@@ -265,6 +265,9 @@ class Action(_Model):
     when: Literal["now", "at_expiry"] | None = None
 
 
+Workload = Literal["office", "games", "video", "testing"]
+
+
 class Phone(_Model):
     """A phone order: prepaid purchase or pay-per-use creation, plus its later actions."""
 
@@ -280,6 +283,10 @@ class Phone(_Model):
     actions: list[Action] = []
     group: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     """Name of the generated group this phone belongs to (set by `generate:`), if any."""
+    workload: Workload | None = None
+    """What the phone runs (seed §10): recommend then advises its spec."""
+    data_security: Literal["high"] | None = None
+    """`high`: application and data security control matter (seed §10: enterprise)."""
 
     @property
     def prepaid(self) -> bool:

@@ -110,3 +110,50 @@ def choose(opts: list[Option]) -> tuple[int, str, Decimal]:
     if best is None:
         return 0, "pay_per_use", Decimal(0)
     return best[1], best[2], best[3]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """k subscriptions of `mode` held against a profile, the way savings-plan tools report
+    it: coverage (share of instance-hours they serve), utilization (share of their paid
+    hours in use), waste (paid hours unused, and their cost), total cost (estimate)."""
+
+    k: int
+    mode: str
+    coverage: float
+    utilization: float | None  # None when k = 0
+    waste_hours: float
+    waste_cost: Decimal
+    up_front: Decimal  # one term of k subscriptions, paid when bought
+    cost: Decimal
+    saving: Decimal  # against all pay-per-use (k = 0); negative = costs more
+
+
+def commitments(p: Profile, spec: Spec, until: int) -> list[Commitment]:
+    """Every k from 0 to the peak under each prepaid mode (estimates from list prices)."""
+    held = held_seconds(p, until)
+    at_least = p.seconds_at_least()
+    total = int(at_least[1:].sum())
+    served = np.concatenate(([0], np.cumsum(at_least[1:]))).tolist()  # used by the first k
+    opts = options(p, spec, until)
+    out = []
+    for mode in PREPAID:
+        price = getattr(spec, mode)
+        for o in opts:
+            k = o.k
+            paid = k * held
+            held_cost = k * price * held / TERM_SECONDS[mode]
+            use = served[k] / paid if paid else None
+            out.append(Commitment(
+                k=k, mode=mode, coverage=served[k] / total if total else 0.0,
+                utilization=use, waste_hours=(paid - served[k]) / 3600,
+                waste_cost=held_cost * (paid - served[k]) / paid if paid else Decimal(0),
+                up_front=k * price, cost=o.cost[mode],
+                saving=opts[0].cost[mode] - o.cost[mode]))
+    return out
+
+
+def smallest_covering(rows: list[Commitment], target: float) -> int | None:
+    """The smallest k whose coverage reaches `target` (a share, 0..1), if any does."""
+    ks = [r.k for r in rows if r.coverage >= target - 1e-12]
+    return min(ks) if ks else None

@@ -16,27 +16,33 @@ import pandas as pd
 
 from ..clock import Clock
 from ..engine import simulate
-from ..money import fmt
+from ..money import cents, fmt
 from ..result import Result
 from ..scenario.models import Scenario
 from ._files import frame, hours_text, write_csv
-from .baseload import Profile, choose, held_seconds, options, profile
+from .baseload import (Profile, choose, commitments, held_seconds, options, profile,
+                       smallest_covering)
 from .compare import MIX, TOTAL, Comparison, compare
 from .metrics import phone_metrics, usage_window
 from .report import recommend_text
 from .variants import PPU, with_phones
+from .workload import COLUMNS as WORKLOAD_COLUMNS, workload_table
 
 COLUMNS = ["level", "name", "group", "spec", "quantity", "usage_hours", "written_mode",
            "best_mode", "written_cost_cash", "written_cost_accrued", "best_cost_cash",
-           "best_cost_accrued", "saving_cash", "saving_accrued", "detail"]
+           "best_cost_accrued", "saving_cash", "saving_accrued", "detail",
+           "committed_cash", "can_pay"]
 BASE_LOAD_COLUMNS = ["spec", "k", "held_hours", "ppu_hours", "cost_with_monthly",
                      "cost_with_yearly", "chosen_mode", "simulated_cost_accrued",
                      "simulated_cost_cash"]
 CHOICE_COLUMNS = ["spec", "peak", "mean_in_use", "held_hours", "instance_hours", "k", "mode",
                   "estimated_cost", "all_ppu_cost", "written_cost_accrued",
                   "simulated_cost_accrued", "simulated_cost_cash", "simulated_refused",
-                  "simulated_unusable_hours"]
+                  "simulated_unusable_hours", "target_k"]
 PROFILE_COLUMNS = ["spec", "time", "in_use"]
+COMMITMENT_COLUMNS = ["spec", "mode", "k", "coverage", "utilization", "waste_hours",
+                      "waste_cost", "up_front", "cost", "saving_vs_pay_per_use", "is_best",
+                      "reaches_target"]
 # The cross-check simulates one phone per pay-per-use layer interval; beyond this, skip it.
 MAX_CHECK_PHONES = 2000
 _COMMITMENT = {PPU: 0, "monthly": 1, "yearly": 2}
@@ -59,6 +65,13 @@ class Recommendation:
     check: Result | None = field(default=None, repr=False)
     """The simulated cross-check of the chosen base loads (None when skipped)."""
     check_note: str = ""
+    commitment: pd.DataFrame | None = None
+    """commitment.csv: per spec, prepaid mode and k = 0..peak: coverage, utilization,
+    waste, up-front cash, total cost and saving against all pay-per-use (estimates)."""
+    target_coverage: float | None = None
+    workload: pd.DataFrame | None = None
+    """workload.csv: the spec seed §10 advises for each phone and group with a `workload`,
+    priced in its best mode with the catalog (empty when no phone says its workload)."""
 
     def write(self, out: str | Path) -> Path:
         """Write recommend.csv and base-load.csv into `out` (other files are left alone)."""
@@ -71,13 +84,29 @@ class Recommendation:
             (r.level, r.name, r.group or "", r.spec, r.quantity, hours_text(r.usage_hours),
              r.written_mode, r.best_mode, opt(r.written_cost_cash),
              opt(r.written_cost_accrued), opt(r.best_cost_cash), opt(r.best_cost_accrued),
-             opt(r.saving_cash), opt(r.saving_accrued), r.detail)
+             opt(r.saving_cash), opt(r.saving_accrued), r.detail, opt(r.committed_cash),
+             r.can_pay)
             for r in self.table.itertuples(index=False)))
         write_csv(out / "base-load.csv", BASE_LOAD_COLUMNS, (
             (r.spec, r.k, hours_text(r.held_hours), hours_text(r.ppu_hours),
              fmt(r.cost_with_monthly), fmt(r.cost_with_yearly), r.chosen_mode,
              opt(r.simulated_cost_accrued), opt(r.simulated_cost_cash))
             for r in self.base_load.itertuples(index=False)))
+        if self.commitment is not None:
+            write_csv(out / "commitment.csv", COMMITMENT_COLUMNS, (
+                (r.spec, r.mode, r.k, f"{r.coverage:.6f}",
+                 "" if r.utilization is None or pd.isna(r.utilization)
+                 else f"{r.utilization:.6f}",
+                 hours_text(r.waste_hours), fmt(cents(r.waste_cost)), fmt(r.up_front),
+                 fmt(cents(r.cost)), fmt(cents(r.saving_vs_pay_per_use)), r.is_best,
+                 r.reaches_target)
+                for r in self.commitment.itertuples(index=False)))
+        if self.workload is not None and len(self.workload):
+            write_csv(out / "workload.csv", WORKLOAD_COLUMNS, (
+                (r.level, r.name, r.workload, r.data_security, r.spec, r.advised_spec,
+                 r.mode, fmt(r.price), fmt(r.advised_price), fmt(r.cost_accrued),
+                 fmt(r.advised_cost_accrued), fmt(r.difference), r.reason)
+                for r in self.workload.itertuples(index=False)))
         return out
 
     def report(self, limit: int = 20) -> str:
@@ -85,7 +114,8 @@ class Recommendation:
         return recommend_text(self, limit)
 
 
-def recommend(scenario: Scenario, *, replication: int = 0) -> Recommendation:
+def recommend(scenario: Scenario, *, replication: int = 0,
+              target_coverage: float | None = None) -> Recommendation:
     """Cheapest mode per phone and group (simulated), and the base load per spec (estimate).
 
     A `generate:` fleet is expanded first (its `replication`); its groups get a row each.
@@ -95,12 +125,23 @@ def recommend(scenario: Scenario, *, replication: int = 0) -> Recommendation:
     written = comparison.results["as_written"]
     written_accrued = comparison.written.set_index("phone").cost_accrued
     profiles = _profiles(scenario, written)
-    base_rows, choice_rows = [], []
+    base_rows, choice_rows, commit_rows = [], [], []
     for spec_id, prof in profiles.items():
         spec = scenario.catalog.spec(spec_id)
         held = held_seconds(prof, written.end)
         opts = options(prof, spec, written.end)
         k, mode, cost = choose(opts)
+        rows = commitments(prof, spec, written.end)
+        target_k = None if target_coverage is None else smallest_covering(rows,
+                                                                          target_coverage)
+        for r in rows:
+            commit_rows.append({
+                "spec": spec_id, "mode": r.mode, "k": r.k, "coverage": r.coverage,
+                "utilization": r.utilization, "waste_hours": r.waste_hours,
+                "waste_cost": r.waste_cost, "up_front": r.up_front, "cost": r.cost,
+                "saving_vs_pay_per_use": r.saving,
+                "is_best": r.k == k and (r.mode == mode or (k == 0 and r.mode == "monthly")),
+                "reaches_target": "" if target_k is None else r.k == target_k})
         for o in opts:
             base_rows.append({
                 "spec": spec_id, "k": o.k, "held_hours": held / 3600,
@@ -118,7 +159,8 @@ def recommend(scenario: Scenario, *, replication: int = 0) -> Recommendation:
             "written_cost_accrued": sum((written_accrued[p.id] for p in scenario.phones
                                          if p.spec == spec_id), Decimal(0)),
             "simulated_cost_accrued": None, "simulated_cost_cash": None,
-            "simulated_refused": None, "simulated_unusable_hours": None})
+            "simulated_refused": None, "simulated_unusable_hours": None,
+            "simulated_failed_renewals": 0, "target_k": target_k})
     check, note = _cross_check(scenario, profiles, choice_rows)
     if check is not None:
         chosen = {(r["spec"], r["k"]) for r in choice_rows}
@@ -133,7 +175,18 @@ def recommend(scenario: Scenario, *, replication: int = 0) -> Recommendation:
         table=_table(scenario, comparison, choice_rows),
         base_load=frame(base_rows, BASE_LOAD_COLUMNS),
         choice=choice, profile=_profile_frame(profiles, written), check=check,
-        check_note=note)
+        check_note=note, target_coverage=target_coverage,
+        workload=_workload(scenario, comparison),
+        commitment=pd.DataFrame(commit_rows, columns=COMMITMENT_COLUMNS))
+
+
+def _workload(scenario: Scenario, comparison: Comparison) -> pd.DataFrame:
+    """Spec advice for the phones that say their workload, priced in their best mode."""
+    t = comparison.table
+    best = comparison.best.to_dict()
+    accrued = {r.phone: r.cost_accrued for r in t.itertuples(index=False)
+               if r.phone in best and r.mode == best[r.phone]}
+    return workload_table(scenario, best, accrued)
 
 
 def _profiles(scenario: Scenario, written: Result) -> dict[str, Profile]:
@@ -205,6 +258,9 @@ def _cross_check(scenario: Scenario, profiles: dict[str, Profile],
         row["simulated_cost_cash"] = sum((m.cost_cash for m in mine), Decimal(0))
         row["simulated_refused"] = sum(m.refused_operations for m in mine)
         row["simulated_unusable_hours"] = sum(m.unusable_hours for m in mine)
+        row["simulated_failed_renewals"] = sum(
+            int(result.costs.failed_renewals[i]) for i, p in enumerate(result.phones)
+            if owner[p.id] == row["spec"])
     refused = sum(m.refused_operations for m in metrics)
     unusable = sum(m.unusable_hours for m in metrics)
     note = "simulated with the scenario's account and policy"
@@ -251,17 +307,46 @@ def _group_rows(scenario: Scenario, comparison: Comparison) -> list[dict]:
             "best_cost_cash": totals[best]["cash"], "best_cost_accrued": totals[best]["accrued"],
             "saving_cash": w_cash - totals[best]["cash"],
             "saving_accrued": w_accrued - totals[best]["accrued"],
-            "detail": f"{len(members)} phones, all {best}"})
+            "detail": f"{len(members)} phones, all {best}",
+            "committed_cash": sum((up_front(scenario, p.spec, best, p.quantity)
+                                   for p in members), Decimal(0)),
+            # Each phone of the group simulated in that mode (compare's variant runs).
+            "can_pay": "yes" if not totals[best]["unserved"] else (
+                f"no: {totals[best]['unserved']} of {len(members)} phones refused or "
+                f"unusable ({totals[best]['unusable']:,.1f} h)")})
     return rows
+
+
+def up_front(scenario: Scenario, spec_id: str, mode: str, quantity: int) -> Decimal:
+    """Cash an order commits when it is placed: one term of a prepaid mode (pay-per-use:
+    nothing up front, billed as it runs)."""
+    if mode not in ("monthly", "yearly"):
+        return Decimal(0)
+    return getattr(scenario.catalog.spec(spec_id), mode) * quantity
+
+
+def can_pay(final_state, failed_renewals: int, unusable_hours: float, refused: int) -> str:
+    """Whether the account paid for a plan when due, as simulated (and if not, why)."""
+    if final_state is None:
+        return "no: the order was refused"
+    if unusable_hours:
+        why = f"{failed_renewals} renewals failed, " if failed_renewals else ""
+        return f"no: {why}{unusable_hours:,.1f} h unusable"
+    if refused:
+        return f"no: {refused} operations refused"
+    return "yes"
 
 
 def _table(scenario: Scenario, comparison: Comparison, choice_rows: list[dict]) -> pd.DataFrame:
     rows: list[dict] = []
     usage = comparison.table.drop_duplicates("phone").set_index("phone").usage_hours
+    mix = comparison.results["best_mix"]
+    index = {p.id: i for i, p in enumerate(mix.phones)}
     for r in comparison.mix.itertuples(index=False):
         if r.phone == TOTAL:
             continue
         cfg = scenario.phone(r.phone)
+        i = index.get(r.phone)  # a replayed log runs as other phones (one per session)
         rows.append({
             "level": "phone", "name": r.phone, "group": cfg.group, "spec": cfg.spec,
             "quantity": cfg.quantity, "usage_hours": float(usage[r.phone]),
@@ -270,7 +355,11 @@ def _table(scenario: Scenario, comparison: Comparison, choice_rows: list[dict]) 
             "written_cost_accrued": r.written_cost_accrued,
             "best_cost_cash": r.best_cost_cash, "best_cost_accrued": r.best_cost_accrued,
             "saving_cash": r.saving_cash, "saving_accrued": r.saving_accrued,
-            "detail": _phone_detail(r)})
+            "detail": _phone_detail(r),
+            "committed_cash": up_front(scenario, cfg.spec, r.best_mode, cfg.quantity),
+            "can_pay": can_pay(r.final_state,
+                               0 if i is None else int(mix.costs.failed_renewals[i]),
+                               r.unusable_hours, r.refused_operations)})
     rows += _group_rows(scenario, comparison)
     t = comparison.mix[comparison.mix.phone == TOTAL].iloc[0]
     rows.append({
@@ -281,7 +370,11 @@ def _table(scenario: Scenario, comparison: Comparison, choice_rows: list[dict]) 
         "written_cost_accrued": t.written_cost_accrued, "best_cost_cash": t.best_cost_cash,
         "best_cost_accrued": t.best_cost_accrued, "saving_cash": t.saving_cash,
         "saving_accrued": t.saving_accrued,
-        "detail": "every phone in its cheapest mode, simulated together"})
+        "detail": "every phone in its cheapest mode, simulated together",
+        "committed_cash": sum((r["committed_cash"] for r in rows if r["level"] == "phone"),
+                              Decimal(0)),
+        "can_pay": can_pay("", int(mix.costs.failed_renewals.sum()), t.unusable_hours,
+                           t.refused_operations)})
     for c in choice_rows:
         hold = f"hold {c['k']} x {c['mode']}" if c["k"] else "hold none"
         rows.append({
@@ -292,7 +385,11 @@ def _table(scenario: Scenario, comparison: Comparison, choice_rows: list[dict]) 
             "best_cost_accrued": c["estimated_cost"], "saving_cash": None,
             "saving_accrued": c["written_cost_accrued"] - c["estimated_cost"],
             "detail": (f"estimate: {hold}, pay-per-use above (peak {c['peak']}); "
-                       "closed form from list prices, lifecycle effects ignored")})
+                       "closed form from list prices, lifecycle effects ignored"),
+            "committed_cash": up_front(scenario, c["spec"], c["mode"], c["k"]),
+            "can_pay": ("not simulated" if c["simulated_cost_accrued"] is None else
+                        can_pay("", c["simulated_failed_renewals"],
+                                c["simulated_unusable_hours"], c["simulated_refused"]))})
     return frame(rows, COLUMNS)
 
 

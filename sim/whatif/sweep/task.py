@@ -22,7 +22,11 @@ from sim.whatif.sweep.paths import apply, parse
 E8 = Decimal("1e-8")
 MONEY = ("total_cost_cash", "total_cost_accrued", "final_balance")
 OUTPUTS = (*MONEY, "unusable_hours", "refused_operations")
-EXTRA = ("phone_count",)  # beyond the contract: how many phones the run had (random fleets)
+# Beyond the contract: how many phones the run had (random fleets), failed auto-renewals,
+# and `flagged` = 1 when the run lost something (refused operations, unusable hours or
+# failed renewals): its cost is low because the fleet was not served, not because it is
+# cheap.
+EXTRA = ("phone_count", "failed_renewals", "flagged")
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ def _run(scenario, variant: int, replication: int) -> dict:
     result = simulate(expanded)
     metrics = phone_metrics(expanded, result)
     accrued = sum((m.cost_accrued for m in metrics), Decimal(0))
+    unusable = sum(m.unusable_hours for m in metrics)
+    failed = int(result.costs.failed_renewals.sum())
     return {
         "variant": variant,
         "replication": replication,
@@ -103,8 +109,10 @@ def _run(scenario, variant: int, replication: int) -> dict:
         # The accrued view divides orders by seconds: keep the bill lines' 8 decimals.
         "total_cost_accrued": accrued.quantize(E8, rounding=ROUND_HALF_UP),
         "final_balance": result.final_balance,
-        "unusable_hours": sum(m.unusable_hours for m in metrics),
+        "unusable_hours": unusable,
         "refused_operations": result.refused,
         "phone_count": len(result.phones),
+        "failed_renewals": failed,
+        "flagged": int(bool(result.refused or unusable or failed)),
         "error": None,
     }
