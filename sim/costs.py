@@ -8,7 +8,8 @@
   the month of its cycle.
 
 Result (summary.json, costs.csv, monthly.csv), compare, recommend, sweep and the plots all
-read their costs from here. Sums are exact; an accrued share multiplies before it divides.
+read their costs from here. Sums are exact; an accrued share multiplies before it divides
+and is rounded once, to 8 decimals (§7.18).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
 from .clock import Clock
-from .money import from_e8
+from .money import e8, from_e8
 from .records import LedgerRow, NoteRow, PhoneOutcome, StateRow
 from .usage import NOT_SETTLED, Usage
 
@@ -94,9 +96,11 @@ def _spread(net: np.ndarray, start: np.ndarray, stop: np.ndarray, lo: np.ndarray
     """Sum per key of the part of each `net`, spread over [start, stop), inside [lo, hi).
 
     Exact: a piece is net x inside / length; pieces of one key and one length are added
-    before the one division (multiply first, then divide once).
+    before the division (multiply first), the quotients are added as fractions, and a key
+    with any such part is rounded half-up to 8 decimals once, at the end (§7.18).
     """
     out = [ZERO] * size
+    parts: dict[int, Fraction] = {}
     length = stop - start
     inside = np.minimum(stop, hi) - np.maximum(start, lo)
     keep = (inside > 0) & (length > 0)
@@ -112,9 +116,11 @@ def _spread(net: np.ndarray, start: np.ndarray, stop: np.ndarray, lo: np.ndarray
         np.add.at(num, which.reshape(-1), net[part] * inside[part].astype(object))
         for pair, value in zip(groups.tolist(), num.tolist()):
             k, n = divmod(pair, span)
-            out[k] += value / n
+            parts[k] = parts.get(k, Fraction(0)) + Fraction(value) / n
     for k in np.flatnonzero(sums[:-1] != ZERO).tolist():
         out[k] += sums[k]
+    for k, part in parts.items():
+        out[k] = e8(Fraction(out[k]) + part)
     return out
 
 

@@ -7,11 +7,12 @@ their own. No SimPy here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 
-from .money import cents
+from .money import EXACT, cents
 
 HOUR = 3600
 # Largest rate (1e-8 units) for which 2 * rate * 3600 fits comfortably in int64.
@@ -141,31 +142,65 @@ def _by_sort(spans: Spans, sel: np.ndarray, m_lo: np.ndarray, n: np.ndarray,
 
 @dataclass(frozen=True, slots=True)
 class Refund:
-    """What one order gives back: consumed part, handling fee and the refund in cents."""
+    """What one order gives back, exact: each amount times `scale` (§7.18: divide once)."""
 
-    consumed: Decimal
-    fee: Decimal
-    amount: Decimal
+    scaled_consumed: Decimal
+    scaled_fee: Decimal
+    scaled_rest: Decimal
+    scale: int
     used: str  # human account of the consumption, for the ledger detail
+
+    @property
+    def amount(self) -> Decimal:
+        """The refund, in cents."""
+        return cents(self.scaled_rest, self.scale)
+
+    @property
+    def consumed(self) -> Decimal:
+        return cents(self.scaled_consumed, self.scale)
+
+    @property
+    def fee(self) -> Decimal:
+        return cents(self.scaled_fee, self.scale)
 
 
 def refund_in_progress(paid: Decimal, unit_price: Decimal, unit: str, quantity: int,
-                       elapsed: int, used_hours: int, order_hours: Decimal, rule: str,
+                       elapsed: int, used_hours: int, order_seconds: int, rule: str,
                        fee_rate: Decimal) -> Refund:
     """Refund of the order in progress at unsubscription (billing-rules §3).
 
     `daily`: unit price / 30 (month) or / 365 (year) per whole day elapsed, x quantity,
     capped at what was paid (seed §4: 12 days -> x/30*12). `hourly`: paid x used hours /
     order hours. The fee is `fee_rate` x (paid - consumed); refund = max(0, rest), in cents.
+    §7.18: every amount is kept multiplied by the one divisor (30, 365 or the order's
+    seconds) and divided and rounded once, at the end: 40.25 - 40.25/30 x 21 -> 12.08.
     """
-    if rule == "daily":
-        days = elapsed // 86400
-        per_day = unit_price / (30 if unit == "month" else 365)
-        consumed = min(paid, per_day * days * quantity)
-        used = f"{days} whole days used"
-    else:
-        consumed = min(paid, paid * used_hours / order_hours) if order_hours > 0 else paid
-        used = f"{used_hours} of {order_hours} hours used"
-    fee = fee_rate * (paid - consumed)
-    amount = cents(max(Decimal(0), paid - consumed - fee))
-    return Refund(consumed, fee, amount, used)
+    with localcontext(EXACT):  # the products below are exact, never rounded
+        if rule == "daily":
+            days = elapsed // 86400
+            scale = 30 if unit == "month" else 365
+            consumed = unit_price * days * quantity
+            used = f"{days} whole days used"
+        else:
+            scale = max(order_seconds, 1)  # x used hours / order hours = x used s / order s
+            consumed = paid * used_hours * HOUR if order_seconds > 0 else paid * scale
+            used = f"{used_hours} of {_hours_text(order_seconds)} hours used"
+        paid_scaled = paid * scale
+        consumed = min(paid_scaled, consumed)
+        fee = fee_rate * (paid_scaled - consumed)
+        rest = max(Decimal(0), paid_scaled - consumed - fee)
+    return Refund(consumed, fee, rest, scale, used)
+
+
+def align_extra(monthly: Decimal, days: int, quantity: int) -> Decimal:
+    """The `align_day` extra (§3): monthly price / 30 per day per instance, in cents, rounded
+    once on the exact value (§7.18: 40.15 / 30 x 21 = 28.105 -> 28.11)."""
+    with localcontext(EXACT):
+        return cents(monthly * days * quantity, 30)
+
+
+def _hours_text(seconds: int) -> str:
+    """Order hours: whole as an integer, else exact decimals (an order cut by a DST change)."""
+    hours = Fraction(seconds, HOUR)
+    return str(hours) if hours.denominator == 1 else format(
+        Decimal(hours.numerator) / hours.denominator, "f")

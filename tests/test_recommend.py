@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal
+from fractions import Fraction
 
 from sim import load_scenario
+from sim.money import round_half_up
 from sim.whatif.baseload import profile
 from sim.whatif.recommend import BASE_LOAD_COLUMNS, COLUMNS, recommend
 
@@ -26,8 +28,9 @@ def ppu(phone_id: str, until: str | None = None, at: str = "2023-04-01 00:00:00"
             "actions": actions, **more}
 
 
-def close(a: Decimal, b: Decimal) -> bool:
-    return abs(a - b) < Decimal("1e-20")
+def close(a: Decimal, b: Fraction) -> bool:
+    """`a` is the exact value `b` rounded once, half-up, to 8 decimals (§7.18)."""
+    return a == round_half_up(b, 8)
 
 
 def test_clear_cut_phones_and_groups():
@@ -79,7 +82,7 @@ def test_base_load_k_on_a_hand_checked_profile():
     Layers 1 and 2 are worth subscribing, layer 3 is not:
     k=0: 152.00; k=1: 44.38 + 80 = 124.38; k=2: 88.77 + 30 = 118.77; k=3: 133.15."""
     rec = recommend(layered(MONTHLY_CATALOG))
-    sub = Decimal("45.00") * 720 / 730
+    sub = Fraction(45) * 720 / 730
     base = rec.base_load
     assert list(base.k) == [0, 1, 2, 3]
     assert list(base.ppu_hours) == [1520.0, 800.0, 300.0, 0.0]
@@ -93,7 +96,7 @@ def test_base_load_k_on_a_hand_checked_profile():
     # Cross-check by simulation: 2 monthly bought 04-01 00:00, period to 05-02 00:00 (31
     # days), 30 of them in the window -> 90 x 30/31 accrued; the auto-renewal on 04-24
     # pays 90.00 for May (cash only). Layer 3 on pay-per-use: 300 h x 0.10 = 30.00.
-    assert close(choice.simulated_cost_accrued, Decimal("90.00") * 30 / 31 + 30)
+    assert close(choice.simulated_cost_accrued, Fraction(90) * 30 / 31 + 30)
     assert choice.simulated_cost_cash == Decimal("210.00")
     assert choice.simulated_refused == 0
 
@@ -104,7 +107,7 @@ def test_base_load_with_the_default_catalog_holds_yearly():
     rec = recommend(layered())
     choice = rec.choice.iloc[0]
     assert (choice.k, choice["mode"]) == (2, "yearly")
-    assert close(choice.estimated_cost, 2 * Decimal("459.00") * 720 / 8760 + 30)
+    assert close(choice.estimated_cost, 2 * Fraction(459) * 720 / 8760 + 30)
 
 
 def test_all_short_bursts_hold_nothing():

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from ..money import cents, fmt, to_e8
-from ..rating import refund_in_progress
+from ..money import fmt, to_e8
+from ..rating import align_extra, refund_in_progress
 from . import events
 from .events import At
 
@@ -297,8 +297,7 @@ class Phone:
         if align_day is not None:
             new_date = self.clock.align(base, align_day)
             days = (new_date - base).days
-            # §3: extra days at the monthly price / 30 per day per instance, in cents.
-            extra = cents(self.spec.monthly / 30 * days * self.qty)
+            extra = align_extra(self.spec.monthly, days, self.qty)  # §3, §7.18
             extra_text = f" + {days} days to the standard renewal date ({fmt(extra)})"
         price = self._unit_price() * term * self.qty + extra
         self._require_payment(price, pay_with)
@@ -341,11 +340,11 @@ class Phone:
                     order.paid, order.unit_price, order.unit, order.quantity,
                     elapsed=t - order.start,
                     used_hours=(c.hour_start(t) - start_hour) // 3600,
-                    order_hours=Decimal(order.end - start_hour) / 3600,
+                    order_seconds=order.end - start_hour,
                     rule=self.policy.refund_rule, fee_rate=fee_rate)
                 amount = refund.amount
-                detail = (f"{why}: {refund.used}, consumed {fmt(cents(refund.consumed))}"
-                          f", fee {fmt(cents(refund.fee))}")
+                detail = (f"{why}: {refund.used}, consumed {fmt(refund.consumed)}"
+                          f", fee {fmt(refund.fee)}")
             order.end = t
             self.account.credit(t, self.id, "refund", amount, period, detail)
         self.auto = None

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
+from ..money import e8
 from ..scenario.models import Spec
 
 # A subscription's price is spread evenly over its term, as accrued costs are: a month is
@@ -91,8 +93,9 @@ def options(p: Profile, spec: Spec, until: int) -> list[Option]:
     above = np.concatenate((np.cumsum(at_least[:0:-1])[::-1], [0])).tolist()
     out = []
     for k in range(p.peak + 1):
-        ppu = spec.hourly * above[k] / 3600
-        cost = {mode: k * getattr(spec, mode) * held / TERM_SECONDS[mode] + ppu
+        # Exact, rounded once to the bill lines' 8 decimals (§7.18: round once, at the end).
+        ppu = Fraction(spec.hourly) * int(above[k]) / 3600
+        cost = {mode: e8(Fraction(getattr(spec, mode)) * k * held / TERM_SECONDS[mode] + ppu)
                 for mode in PREPAID}
         out.append(Option(k, int(above[k]), cost))
     return out

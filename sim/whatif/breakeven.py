@@ -7,12 +7,12 @@ the months of use after which a year costs less than monthly terms.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from ..money import fmt
+from ..money import fmt, round_half_up
 from ..scenario.models import Catalog
 from ._files import frame, write_csv
 
@@ -20,7 +20,6 @@ BREAKEVEN_COLUMNS = ["spec", "monthly", "yearly", "hourly", "ppu_vs_monthly_hour
                      "ppu_vs_yearly_hours_per_month", "yearly_vs_monthly_months"]
 CURVE_COLUMNS = ["spec", "hours_per_month", "mode", "cost"]
 MODES = ("monthly", "yearly", "pay_per_use")
-_TWO = Decimal("0.01")
 
 
 def _ratio(a: Decimal, b: Decimal) -> Decimal | None:
@@ -41,7 +40,10 @@ def breakeven(catalog: Catalog, spec: str | None = None) -> pd.DataFrame:
         rows.append({
             "spec": s.id, "monthly": s.monthly, "yearly": s.yearly, "hourly": s.hourly,
             "ppu_vs_monthly_hours": _ratio(s.monthly, s.hourly),
-            "ppu_vs_yearly_hours_per_month": _ratio(s.yearly / 12, s.hourly),
+            # One division of exact operands: a price quotient (denominator < 10**12) is
+            # never within 28 digits of a rounding tie it is not, so the 2-decimal file
+            # value is rounded once, exactly (§7.18); yearly / 12 / hourly would not be.
+            "ppu_vs_yearly_hours_per_month": _ratio(s.yearly, 12 * s.hourly),
             "yearly_vs_monthly_months": _ratio(s.yearly, s.monthly),
         })
     return frame(rows, BREAKEVEN_COLUMNS)
@@ -69,7 +71,7 @@ def breakeven_curves(catalog: Catalog, spec: str | None = None,
 
 def _two_places(value: Decimal | None) -> str:
     # Ratios are rounded half-up to 2 decimals in the file; the DataFrame keeps them exact.
-    return "" if value is None else format(value.quantize(_TWO, rounding=ROUND_HALF_UP), "f")
+    return "" if value is None else format(round_half_up(value, 2), "f")
 
 
 def write_breakeven(table: pd.DataFrame, curves: pd.DataFrame | None, out: str | Path) -> Path:

@@ -11,20 +11,20 @@ import csv
 import datetime as dt
 import math
 import os
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.money import fmt
+from sim.money import e8, fmt
 from sim.whatif.sweep.task import EXTRA, MONEY, OUTPUTS
 
 SWEEP_FILES = ("sweep.csv", "sweep.parquet", "sweep-summary.csv")
 STATS = (("mean", None), ("p5", Decimal("0.05")), ("p50", Decimal("0.5")),
          ("p95", Decimal("0.95")))
-E8 = Decimal("1e-8")
 
 
 def shown(value: Any) -> Any:
@@ -122,9 +122,9 @@ def _table(params, values, seeds, rows) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns)
 
 
-def _percentile(ordered: list[Decimal], q: Decimal) -> Decimal:
-    """numpy's default (linear) percentile, computed exactly in Decimal."""
-    pos = q * (len(ordered) - 1)
+def _percentile(ordered: list[Fraction], q: Decimal) -> Fraction:
+    """numpy's default (linear) percentile, computed exactly."""
+    pos = Fraction(q) * (len(ordered) - 1)
     low = int(pos)
     if low + 1 >= len(ordered):
         return ordered[-1]
@@ -134,10 +134,10 @@ def _percentile(ordered: list[Decimal], q: Decimal) -> Decimal:
 def _money_stats(values: list[Decimal]) -> dict[str, Decimal | None]:
     if not values:
         return {stat: None for stat, _ in STATS}
-    ordered = sorted(values)
-    out = {"mean": sum(ordered, Decimal(0)) / len(ordered)}
+    ordered = sorted(Fraction(v) for v in values)
+    out = {"mean": sum(ordered, Fraction(0)) / len(ordered)}
     out.update({stat: _percentile(ordered, q) for stat, q in STATS if q is not None})
-    return {stat: v.quantize(E8, rounding=ROUND_HALF_UP) for stat, v in out.items()}
+    return {stat: e8(v) for stat, v in out.items()}  # exact, rounded once (§7.18)
 
 
 def _number_stats(values: list[float]) -> dict[str, float]:
