@@ -168,7 +168,8 @@ def test_pay_per_use_in_arrears_or_frozen_cannot_be_stopped_and_frozen_cannot_be
 def test_an_action_at_the_exact_expiry_instant_sees_the_phone_expired():
     # Expiry instant 02-02 00:00:00. e1's unsubscribe then is refused (Expired); e2's
     # renewal then is a renewal from Expired (allowed), back to Running at once. The
-    # zero-second Expired interval of e2 is not a row of states.csv.
+    # zero-second Expired interval of e2 is not a row of states.csv, and its Running rows
+    # on either side are one row (§7.17: one row per maximal interval).
     r = run(scenario(
         prepaid("e1", "2023-01-01 10:00:00", actions=[act("2023-02-02 00:00:00", "unsubscribe")]),
         prepaid("e2", "2023-01-01 10:00:00", actions=[act("2023-02-02 00:00:00", "renew")]),
@@ -182,9 +183,8 @@ def test_an_action_at_the_exact_expiry_instant_sees_the_phone_expired():
          "2023-02-02 00:00:00", "2023-03-01 23:59:59")]
     assert states(r) == [
         ("e1", M, "Running", "2023-01-01 10:00:00", "2023-02-02 00:00:00"),
-        ("e2", M, "Running", "2023-01-01 10:00:00", "2023-02-02 00:00:00"),
-        ("e1", M, "Expired", "2023-02-02 00:00:00", None),
-        ("e2", M, "Running", "2023-02-02 00:00:00", None)]
+        ("e2", M, "Running", "2023-01-01 10:00:00", None),
+        ("e1", M, "Expired", "2023-02-02 00:00:00", None)]
     assert [n for n in notes(r) if n[2] == "expired"] == [
         ("2023-02-02 00:00:00", "e1", "expired", None),
         ("2023-02-02 00:00:00", "e2", "expired", None)]
@@ -273,21 +273,73 @@ def test_purchases_and_actions_of_the_same_second_run_in_file_order():
 
 # --- engine choices where the rules leave room --------------------------------------------
 
-def test_change_at_expiry_requested_twice_or_auto_renew_enabled_after_it_is_refused():
-    # Engine choices: a second at_expiry request and enabling auto-renewal while a change
-    # at expiry is pending are refused; a manual renewal is allowed and moves the
-    # conversion to the new expiry instant.
+def test_change_at_expiry_requested_twice_succeeds_once_and_moves_with_a_renewal():
+    # §7.14: a second at_expiry request while one is pending succeeds and changes nothing
+    # (no refusal, no notification); a manual renewal moves the conversion to the new
+    # expiry instant (Decisions 3).
     r = run(scenario(
         prepaid(at="2023-01-01 10:00:00", actions=[
             act("2023-01-05 10:00:00", "change_billing", when="at_expiry"),
             act("2023-01-06 10:00:00", "change_billing", when="at_expiry"),
-            act("2023-01-07 10:00:00", "enable_auto_renew"),
             act("2023-01-08 10:00:00", "renew")]),
         end="2023-03-02 01:00:00", policy={"bill_run": "monthly"}))
-    assert [(t, d.split(":")[0]) for t, _, d in refusals(r)] == [
-        ("2023-01-06 10:00:00", "change_billing refused"),
-        ("2023-01-07 10:00:00", "enable_auto_renew refused")]
+    assert refusals(r) == []
+    assert [k for _, _, k, _ in notes(r)] == ["expiry_alert"] * 4  # the 03-01 alerts only
     assert states(r) == [
         ("p", M, "Running", "2023-01-01 10:00:00", "2023-03-02 00:00:00"),
         ("p", U, "Running", "2023-03-02 00:00:00", None)]
     assert usage(r) == [("p", "2023-03-02 00:00:00", 3600, "0.10000000", None)]
+
+
+def test_enable_auto_renew_cancels_a_pending_change_at_expiry():
+    # §7.14 (seed §6.3): enabling auto-renewal on the Pay-per-Use After Expiration tab is
+    # allowed and replaces the pending change. Expiry date 02-01: the attempt at 01-25
+    # 00:03:00 renews to 03-01 (times 1), and at 03-02 00:00 the phone expires as a monthly
+    # phone; nothing converts, nothing is refused. Requesting the change again afterwards
+    # turns auto-renewal off again (§3) and converts at the expiry: phone q.
+    r = run(scenario(
+        prepaid(at="2023-01-01 10:00:00", actions=[
+            act("2023-01-05 10:00:00", "change_billing", when="at_expiry"),
+            act("2023-01-07 10:00:00", "enable_auto_renew", times=1)]),
+        prepaid("q", at="2023-01-01 10:00:00", actions=[
+            act("2023-01-05 10:00:00", "change_billing", when="at_expiry"),
+            act("2023-01-07 10:00:00", "enable_auto_renew"),
+            act("2023-01-08 10:00:00", "change_billing", when="at_expiry")]),
+        end="2023-03-03 00:00:00"))
+    assert refusals(r) == []
+    assert [row for row in ledger(r) if row[1]] == [
+        ("2023-01-01 10:00:00", "p", "purchase", "-45.00", "balance", "955.00",
+         "2023-01-01 10:00:00", "2023-02-01 23:59:59"),
+        ("2023-01-01 10:00:00", "q", "purchase", "-45.00", "balance", "910.00",
+         "2023-01-01 10:00:00", "2023-02-01 23:59:59"),
+        ("2023-01-25 00:03:00", "p", "auto_renewal", "-45.00", "balance", "865.00",
+         "2023-02-02 00:00:00", "2023-03-01 23:59:59")]
+    assert usage(r)[0] == ("q", "2023-02-02 00:00:00", 3600, "0.10000000", "2023-02-02 02:00:00")
+    assert states(r) == [
+        ("p", M, "Running", "2023-01-01 10:00:00", "2023-03-02 00:00:00"),
+        ("q", M, "Running", "2023-01-01 10:00:00", "2023-02-02 00:00:00"),
+        ("q", U, "Running", "2023-02-02 00:00:00", None),
+        ("p", M, "Expired", "2023-03-02 00:00:00", None)]
+    assert [(t, ph, k) for t, ph, k, _ in notes(r) if k != "expiry_alert"] == [
+        ("2023-01-25 00:03:00", "p", "auto_renewed"), ("2023-03-02 00:00:00", "p", "expired")]
+
+
+def test_stop_and_start_in_one_second_leave_one_running_row():
+    # §7.17: Running -> Stopped (0 s) -> Running is one maximal Running interval; so is a
+    # pay-per-use phone's; a Stopped second in between that lasts 1 s is its own row.
+    r = run(scenario(
+        prepaid(at="2023-01-01 10:00:00", actions=[
+            act("2023-01-05 10:00:00", "stop"), act("2023-01-05 10:00:00", "start"),
+            act("2023-01-06 10:00:00", "stop"), act("2023-01-06 10:00:00", "start"),
+            act("2023-01-06 10:00:00", "stop")]),
+        ppu(at="2023-01-01 10:00:00", actions=[
+            act("2023-01-02 10:00:00", "stop"), act("2023-01-02 10:00:00", "start"),
+            act("2023-01-03 10:00:00", "stop"), act("2023-01-03 10:00:01", "start")]),
+        end="2023-01-10 00:00:00"))
+    assert states(r) == [
+        ("p", M, "Running", "2023-01-01 10:00:00", "2023-01-06 10:00:00"),
+        ("u", U, "Running", "2023-01-01 10:00:00", "2023-01-03 10:00:00"),
+        ("u", U, "Stopped", "2023-01-03 10:00:00", "2023-01-03 10:00:01"),
+        ("u", U, "Running", "2023-01-03 10:00:01", None),
+        ("p", M, "Stopped", "2023-01-06 10:00:00", None)]
+    assert refusals(r) == []

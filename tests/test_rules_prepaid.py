@@ -582,6 +582,31 @@ def test_auto_renewal_enabled_late_next_daily_time_too_late_at_once_exactly_on_t
         ("2023-02-23 09:00:00", "c", "expiry_alert", 15)]
 
 
+def test_auto_renewal_switched_on_exactly_at_0003_attempts_in_that_second():
+    # §7.15: the next daily attempt time is the first 00:03:00 at or after now.
+    # a: expiry date 02-10, first attempt instant 02-03 00:03; enabled 02-05 00:03:00 ->
+    #    attempted 02-05 00:03:00, not 02-06.
+    # b: bought WITH auto-renewal at 01-10 00:03:00 under auto_renew_days_before 40: the
+    #    first instant (01-01 00:03) is past, so the attempt is in the purchase's second;
+    #    it renews to 03-10 (times 1).
+    r = run(scenario(
+        prepaid("a", "2023-01-10 10:00:00",
+                actions=[act("2023-02-05 00:03:00", "enable_auto_renew", times=1)]),
+        end="2023-02-08 00:00:00"))
+    assert ledger(r)[1:] == [
+        ("2023-02-05 00:03:00", "a", "auto_renewal", "-45.00", "balance", "910.00",
+         "2023-02-11 00:00:00", "2023-03-10 23:59:59")]
+    r = run(scenario(
+        prepaid("b", "2023-01-10 00:03:00", auto_renew={"times": 1}),
+        end="2023-01-12 00:00:00", policy={"auto_renew_days_before": 40}))
+    assert ledger(r) == [
+        ("2023-01-10 00:03:00", "b", "purchase", "-45.00", "balance", "955.00",
+         "2023-01-10 00:03:00", "2023-02-10 23:59:59"),
+        ("2023-01-10 00:03:00", "b", "auto_renewal", "-45.00", "balance", "910.00",
+         "2023-02-11 00:00:00", "2023-03-10 23:59:59")]
+    assert notes(r) == [("2023-01-10 00:03:00", "b", "auto_renewed", None)]
+
+
 def test_manual_renewal_alongside_auto_renewal_moves_the_next_attempt():
     # Manual renewal on 02-01 (expiry 02-10 -> 03-10): no attempt on 02-03; the next is
     # 03-03 00:03, from the new expiry date, and auto-renewal stays on.

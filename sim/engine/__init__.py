@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..gcpause import collector_paused
 from ..costs import ENDING_ACTIONS
-from ..records import PhoneOutcome
+from ..records import PhoneOutcome, StateRow
 from ..result import Result
 from ..scenario.models import Scenario
 from ..usage import Usage
@@ -35,11 +35,28 @@ def _use_until(run: Run, cfg) -> int:
     return min(stops, default=run.end)
 
 
+def _maximal(rows: list[StateRow]) -> list[StateRow]:
+    """One row per maximal interval (§7.17): 0-second rows dropped, and a phone's rows
+    that then meet with the same state and billing (stop and start in one second) joined."""
+    kept: list[StateRow] = []
+    last: dict[str, StateRow] = {}
+    for row in rows:  # each phone's rows are in time order
+        if row.end is not None and row.end <= row.start:
+            continue
+        before = last.get(row.phone)
+        if (before is not None and before.end == row.start and before.state == row.state
+                and before.billing == row.billing):
+            before.end = row.end
+            continue
+        kept.append(row)
+        last[row.phone] = row
+    return kept
+
+
 def _result(run: Run) -> Result:
     usage = Usage(run.meter.closed_intervals(run.end), run.meter.rate, len(run.phones),
                   run.clock.hour_start, run.settled_at)
-    states = sorted((r for r in run.rec.states if r.end is None or r.end > r.start),
-                    key=lambda r: (r.start, r.order))
+    states = sorted(_maximal(run.rec.states), key=lambda r: (r.start, r.order))
     notes = sorted(run.rec.notes, key=lambda r: r.time)
     phones = [
         PhoneOutcome(p.id, p.spec.id, p.qty, p.billing, p.state,

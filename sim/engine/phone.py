@@ -232,8 +232,9 @@ class Phone:
     def do_enable_auto_renew(self, action: Action, t: int) -> None:
         self._need(self.billing != PPU, "pay-per-use phones have no auto-renewal")
         self._need(self.state in LIVE, "auto-renewal can be enabled only before expiry")
-        self._need(not self.convert_at_expiry,
-                   "a change to pay-per-use at expiry is scheduled for this phone")
+        # §7.14: auto-renewal replaces a pending change at expiry (seed §6.3: it can be
+        # enabled on the Pay-per-Use After Expiration tab; a phone sits on one tab).
+        self.convert_at_expiry = False
         self.auto = [action.term or 1, action.times]
         self._schedule_attempt(t)
 
@@ -257,8 +258,7 @@ class Phone:
             # §3: unused part refunded as for unsubscription, without handling fee.
             self._refund_orders(t, Decimal(0), "change to pay-per-use")
             self._convert(t)
-        else:
-            self._need(not self.convert_at_expiry, "a change at expiry is already scheduled")
+        elif not self.convert_at_expiry:  # §7.14: asking again changes nothing, no refusal
             self.convert_at_expiry = True
             self.auto = None  # §7.6: turned off when requested; alerts still fire
             self.attempt_gen += 1
@@ -395,8 +395,8 @@ class Phone:
                           p.auto_renew_time)
         if first >= now:
             when = first
-        else:
-            when = c.next_daily(now, p.auto_renew_time)
+        else:  # §7.15: the first daily attempt time at or after now (00:03:00 -> now)
+            when = c.next_daily(now - 1, p.auto_renew_time)
             if when >= self.expires:
                 when = now  # the next daily attempt would be too late: try at once
         self._attempt_at(when)
