@@ -8,8 +8,11 @@ with fold=0, as the contract says), months through dateutil.relativedelta.
   that second's events in the §7.1 order, then lets every billable phone accrue one
   second into the line of its local clock hour. Settlements, arrears, freezing, release.
 - `prepaid(scenario)`: a calendar walk from one event to the next: expiry dates with the
-  anchor day, expiry instants, alerts, daily auto-renewal attempts, grace and retention,
-  and unsubscription refunds computed exactly (fractions) and rounded once.
+  anchor day, expiry instants, alerts, daily auto-renewal attempts ("at or after", §7.15),
+  grace and retention, a pending change at expiry (asked twice, or cancelled by enabling
+  auto-renewal: §7.14), and unsubscription refunds and align_day extras computed exactly
+  (fractions) and rounded once (§7.18). A change of billing mode that actually happens
+  (`now`, or a pending one reaching its expiry) is outside it: `OutOfScope`.
 
 Both return an `Expected` holding the rows the engine should write, as plain tuples.
 """
@@ -28,6 +31,12 @@ from dateutil.relativedelta import relativedelta
 from sim.scenario.models import Scenario
 
 CENT = Decimal("0.01")
+
+
+class OutOfScope(Exception):
+    """The scenario leaves what this reference models (a phone becomes pay-per-use)."""
+
+
 E8 = Decimal("0.00000001")
 DAY = dt.timedelta(days=1)
 
@@ -118,7 +127,18 @@ class _States:
         self.open[phone] = row
 
     def finish(self) -> None:
-        self.out.states[:] = [r for r in self.out.states if r[4] is None or r[4] > r[3]]
+        """0-second rows dropped; rows that then meet with the same state joined (§7.17)."""
+        kept, last = [], {}
+        for row in self.out.states:
+            if row[4] is not None and row[4] <= row[3]:
+                continue
+            before = last.get(row[0])
+            if before is not None and before[4] == row[3] and before[1:3] == row[1:3]:
+                before[4] = row[4]
+                continue
+            kept.append(row)
+            last[row[0]] = row
+        self.out.states[:] = kept
 
 
 class _Account:
@@ -331,11 +351,13 @@ class _Prepaid:
         self.attempt = None  # next auto-renewal attempt instant
         self.alerts: list[tuple[int, int]] = []  # pending (instant, days_before)
         self.stopped = False
+        self.convert = False  # a change to pay-per-use at expiry is pending
         self.orders: list[list] = []  # [start, end, unit price, paid] of each order
 
 
 def prepaid(scenario: Scenario) -> Expected:
-    """The expected outputs of a yearly/monthly-only scenario (no change of billing mode)."""
+    """The expected outputs of a yearly/monthly-only scenario; OutOfScope if a phone
+    becomes pay-per-use inside the window."""
     assert all(p.billing != "pay_per_use" for p in scenario.phones)
     cal = Calendar(scenario.timezone)
     start, end = cal.instant(scenario.start), cal.instant(scenario.end)
@@ -372,8 +394,8 @@ def prepaid(scenario: Scenario) -> Expected:
                            pol.auto_renew_time)
             if first >= t:
                 ph.attempt = first
-            else:  # switched on late: the next daily time, or at once if that is too late
-                nxt = cal.next_daily(t, pol.auto_renew_time)
+            else:  # switched on late: the next daily time AT OR AFTER t (§7.15), or at
+                nxt = cal.next_daily(t - 1, pol.auto_renew_time)  # once if that is too late
                 ph.attempt = nxt if nxt < ph.expires else t
 
     def price_ok(price, pay_with):
@@ -391,7 +413,8 @@ def prepaid(scenario: Scenario) -> Expected:
                 new_date = base.replace(day=align) if base.day <= align else (
                     base.replace(day=1) + relativedelta(months=1)).replace(day=align)
             spec = scenario.catalog.spec(ph.cfg.spec)
-            extra = cents(spec.monthly / 30 * (new_date - base).days * ph.cfg.quantity)
+            extra = _cents_exact(Fraction(spec.monthly) / 30 * (new_date - base).days
+                                 * ph.cfg.quantity)  # §7.18: exact, rounded once
         price = unit_price(ph) * term * ph.cfg.quantity + extra
         if not price_ok(price, pay_with):
             return False
@@ -423,6 +446,8 @@ def prepaid(scenario: Scenario) -> Expected:
         return None
 
     def step_lifecycle(ph, t):
+        if ph.state in ("Running", "Stopped") and ph.convert:
+            raise OutOfScope(f"{ph.id} becomes pay-per-use at {cal.wall(t)}")
         if ph.state in ("Running", "Stopped"):
             set_state(ph, "Expired", t)
             ph.attempt = None  # no attempts once expired
@@ -488,8 +513,15 @@ def prepaid(scenario: Scenario) -> Expected:
                          action.pay_with or "balance", "renewal"):
                 refuse(t, ph)
         elif do == "enable_auto_renew" and live:
+            ph.convert = False  # §7.14: auto-renewal replaces the pending change
             ph.auto = [action.term or 1, action.times]
             schedule_attempt_only(ph, t)
+        elif do == "change_billing" and live:
+            if action.when == "now":
+                raise OutOfScope(f"{ph.id} becomes pay-per-use at {cal.wall(t)}")
+            if not ph.convert:  # §7.14: asked again while pending: nothing changes
+                ph.convert = True
+                ph.auto, ph.attempt = None, None  # §3: auto-renewal off; alerts stay
         elif do == "unsubscribe" and live:
             unsubscribe(ph, t)
         elif do == "disable_auto_renew" and s not in ("Released", "Unsubscribed"):
@@ -518,7 +550,7 @@ def prepaid(scenario: Scenario) -> Expected:
                 refund = _cents_exact(max(Fraction(0), rest))
             acct.credit(t, ph.id, "refund", refund, (start_, end_ - 1))
         set_state(ph, "Unsubscribed", t)
-        ph.auto, ph.attempt, ph.alerts = None, None, []
+        ph.auto, ph.attempt, ph.alerts, ph.convert = None, None, [], False
 
     def schedule_attempt_only(ph, t):
         alerts = ph.alerts

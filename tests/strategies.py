@@ -1,10 +1,13 @@
 """Hypothesis strategies for VALID scenarios, as the mappings `load_scenario` accepts.
 
 Random mixes of billing modes, terms, quantities, every kind of action at random or
-calendar-aligned instants (midnights, 00:03:00, 09:00:00, hour edges), top-ups, opening
-balances (low, zero, negative), DST and half-hour zones, every policy option. Every
-time is drawn inside the window, every key where the contract allows it, so each example
-loads; the tests assert that too.
+calendar-aligned instants (midnights, 00:03:00, 09:00:00, 23:59:59, month ends, hour
+edges), top-ups, opening balances (low, zero, negative, exactly a first order's price), DST
+and half-hour zones, multi-year windows across 2024-02-29, every policy option. Prices
+include half-cent traps (x.x5 monthly prices, 4-decimal hourly ones). Follow-up actions put
+edges next to each other: a stop and a start in one second, enabling auto-renewal or asking
+again after a pending change at expiry. Every time is drawn inside the window, every key
+where the contract allows it, so each example loads; the tests assert that too.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def instants(draw, frame: Frame, lo: dt.datetime | None = None,
     (e.g. the phone's expected expiry), so edges are hit, not just approached."""
     lo = frame.start if lo is None else lo
     span = int((frame.end - lo).total_seconds())
-    how = draw(st.sampled_from(["any", "any", "aligned", "hour", "edge"]
+    how = draw(st.sampled_from(["any", "any", "aligned", "hour", "edge", "month_end"]
                                + ["target"] * 2 * bool(targets)))
     if how == "any":
         wall = lo + dt.timedelta(seconds=draw(st.integers(0, max(span - 1, 0))))
@@ -83,6 +86,13 @@ def instants(draw, frame: Frame, lo: dt.datetime | None = None,
         wall = lo.replace(minute=0, second=0) + dt.timedelta(
             hours=draw(st.integers(0, span // 3600 + 1)),
             seconds=draw(st.sampled_from([0, 0, 1, -1, 1800])))
+    elif how == "month_end":  # the last or first day of a month, at an edge time
+        month = (lo.date().replace(day=1)
+                 + relativedelta(months=draw(st.integers(0, span // (28 * 86400) + 1))))
+        day = draw(st.sampled_from([month - dt.timedelta(days=1), month,
+                                    month + relativedelta(day=29), month + relativedelta(day=31)]))
+        wall = dt.datetime.combine(day, draw(st.sampled_from(
+            [dt.time(0, 0, 0), dt.time(0, 3, 0), dt.time(23, 59, 59)])))
     elif how == "target":
         wall = draw(st.sampled_from(targets)) + dt.timedelta(seconds=draw(st.sampled_from(
             [0, 0, -1, 1, -86400, 86400, 3 * 86400, 15 * 86400, 16 * 86400, 30 * 86400])))
@@ -99,17 +109,22 @@ def money(lo: str = "0.01", hi: str = "500.00") -> st.SearchStrategy[Decimal]:
 
 @st.composite
 def catalogs(draw):
-    """'default' mostly; else an inline catalog with odd prices (8-decimal hourly)."""
-    if draw(st.integers(0, 3)):
+    """'default' often; else an inline catalog with odd prices: x.x5 monthly and yearly
+    prices (half-cent ties: 40.25 - 40.25/30 x 21 = 12.075), 4- or 8-decimal hourly."""
+    if draw(st.integers(0, 2)):
         return "default", SPEC_IDS
+    half = st.integers(0, 99_999).map(lambda n: Decimal(10 * n + 5).scaleb(-2))  # x.x5
     specs = []
     for i in range(draw(st.integers(1, 3))):
         specs.append({
             "id": f"s{i}", "edition": draw(st.sampled_from(["basic", "professional",
                                                             "enterprise"])),
             "vcpus": i + 1, "memory_gb": 2 * (i + 1), "storage_gb": 16,  # distinct hardware
-            "monthly": draw(money("0.00", "999.99")), "yearly": draw(money("0.00", "9999.99")),
-            "hourly": draw(st.decimals(min_value=0, max_value=Decimal("5"), places=8)),
+            "monthly": draw(st.one_of(money("0.00", "999.99"), half.filter(
+                lambda d: d < 1000))),
+            "yearly": draw(st.one_of(money("0.00", "9999.99"), half)),
+            "hourly": draw(st.decimals(min_value=0, max_value=Decimal("5"),
+                                       places=draw(st.sampled_from([4, 8])))),
         })
     return {"currency": "USD", "specs": specs}, [s["id"] for s in specs]
 
@@ -132,7 +147,8 @@ def policies(draw, max_days: int = 20) -> dict:
         "settlement_delay": st.sampled_from([0, 1, 60, 3600, 7200, 86400, 90061]),
         "refund_rule": st.sampled_from(["daily", "hourly"]),
         "refund_fee_rate": st.sampled_from([Decimal(0), Decimal("0.1"), Decimal("0.5"),
-                                            Decimal(1), Decimal("0.33")]),
+                                            Decimal(1), Decimal("0.33"), Decimal("0.05"),
+                                            Decimal("0.15")]),
     }
     chosen = draw(st.sets(st.sampled_from(sorted(options))))
     return {key: draw(options[key]) for key in sorted(chosen)}
@@ -153,7 +169,8 @@ def actions(draw, frame: Frame, kinds=tuple(ACTION_KINDS), lo: dt.datetime | Non
         if draw(st.booleans()):
             action["term"] = draw(st.integers(1, 3))
         if draw(st.integers(0, 2)) == 0:
-            action["align_day"] = draw(st.one_of(st.integers(1, 28), st.just("last")))
+            action["align_day"] = draw(st.one_of(st.integers(1, 28),
+                                                 st.sampled_from([28, 27, 1, "last"])))
         if draw(st.booleans()):
             action["pay_with"] = draw(st.sampled_from(["balance", "online"]))
     elif do == "enable_auto_renew":
@@ -175,7 +192,7 @@ def phones(draw, frame: Frame, index: int, spec_ids: list[str],
     phone = {"id": f"p{index}", "spec": draw(st.sampled_from(spec_ids)), "billing": billing,
              "at": at}
     if draw(st.booleans()):
-        phone["quantity"] = draw(st.sampled_from([1, 1, 2, 3, 7, 100]))
+        phone["quantity"] = draw(st.sampled_from([1, 1, 2, 3, 4, 5, 7, 100]))
     targets: tuple[dt.datetime, ...] = ()
     if billing == "pay_per_use":
         if draw(st.booleans()):
@@ -201,7 +218,34 @@ def phones(draw, frame: Frame, index: int, spec_ids: list[str],
                                        dt.time(0)),)
     phone["actions"] = draw(st.lists(
         actions(frame, kinds, dt.datetime.strptime(at, FMT), targets), max_size=max_actions))
+    phone["actions"] += draw(follow_ups(frame, phone["actions"], kinds))
     return phone
+
+
+# An action and what is worth trying right after it (§7.14, §7.17): the edge cases sit
+# between two operations, which independent draws almost never place side by side.
+FOLLOW_UPS = {
+    "stop": [{"do": "start"}],
+    "start": [{"do": "stop"}],
+    "change_billing": [{"do": "enable_auto_renew"}, {"do": "change_billing", "when": "at_expiry"},
+                       {"do": "renew"}],
+    "enable_auto_renew": [{"do": "change_billing", "when": "at_expiry"}],
+}
+
+
+@st.composite
+def follow_ups(draw, frame: Frame, drawn: list[dict], kinds) -> list[dict]:
+    """Some follow-ups of the drawn actions: in the same second, or a little later."""
+    out = []
+    for action in drawn:
+        options = [f for f in FOLLOW_UPS.get(action["do"], []) if f["do"] in kinds]
+        if not options or not draw(st.integers(0, 2)) == 0:
+            continue
+        wall = dt.datetime.strptime(action["at"], FMT) + dt.timedelta(seconds=draw(
+            st.sampled_from([0, 0, 1, 3600, 86400, 7 * 86400])))
+        if frame.inside(wall):
+            out.append({"at": _fmt(wall), **draw(st.sampled_from(options))})
+    return out
 
 
 @st.composite
@@ -213,7 +257,12 @@ def windows(draw, max_days: int = 400,
     day = anchor - dt.timedelta(days=draw(st.sampled_from([0, 1, 5, 20, 40, 50, 70, 380])))
     start = dt.datetime.combine(day, draw(st.sampled_from(
         [dt.time(0), dt.time(0), dt.time(9, 0), dt.time(13, 27, 41)])))
-    if min_days:
+    if max_days >= 730 and draw(st.integers(0, 3)) == 0:
+        # Multi-year, across 2024-02-29: yearly terms, leap-day anchors, renewals.
+        start = dt.datetime.combine(dt.date(2023, 1, 1) + dt.timedelta(
+            days=draw(st.integers(0, 420))), draw(st.sampled_from(TIMES_OF_DAY)))
+        length = draw(st.integers(730 * 86400, max_days * 86400))
+    elif min_days:
         length = draw(st.integers(min_days * 86400, max_days * 86400))
     elif max_days > 70:
         length = draw(st.one_of(
@@ -255,6 +304,11 @@ def scenarios(draw, *, max_phones: int = 4, max_days: int = 400,
     account["topups"] = draw(st.lists(
         st.fixed_dictionaries({"at": instants(frame), "amount": money("0.01", "300.00")}),
         max_size=4))
+    phone_list = [draw(phones(frame, i, spec_ids, billings, kinds, max_actions))
+                  for i in range(draw(st.integers(min_phones, max_phones)))]
+    prices = [_first_price(catalog, p) for p in phone_list if p["billing"] != "pay_per_use"]
+    if prices and draw(st.integers(0, 4)) == 0:  # exactly enough for a first order
+        account["balance"] = draw(st.sampled_from(prices))
     data = {
         "name": "prop",
         "timezone": zone,
@@ -263,7 +317,14 @@ def scenarios(draw, *, max_phones: int = 4, max_days: int = 400,
         "catalog": catalog,
         "policy": draw(policies(max_policy_days)),
         "account": account,
-        "phones": [draw(phones(frame, i, spec_ids, billings, kinds, max_actions))
-                   for i in range(draw(st.integers(min_phones, max_phones)))],
+        "phones": phone_list,
     }
     return data
+
+
+def _first_price(catalog, phone: dict) -> Decimal:
+    """What the phone's purchase costs: unit price x term x quantity (§3)."""
+    specs = default_catalog().specs if catalog == "default" else catalog["specs"]
+    spec = next(s for s in specs if (s.id if catalog == "default" else s["id"]) == phone["spec"])
+    unit = getattr(spec, phone["billing"]) if catalog == "default" else spec[phone["billing"]]
+    return Decimal(unit) * phone.get("term", 1) * phone.get("quantity", 1)
