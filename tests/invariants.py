@@ -275,9 +275,15 @@ def check_state_intervals(scenario: Scenario, out: Outputs, win: Window) -> None
             assert win.start <= row["start"] < win.end, f"{phone.id}: {row} outside window"
             if row["end"] is not None:
                 assert row["start"] < row["end"] < win.end, f"{phone.id}: bad interval {row}"
-        for (pid, t) in notes:
-            assert pid != phone.id or t in boundaries, f"{phone.id}: lifecycle note at {t} " \
-                                                       "without a state change"
+        for (pid, t), kinds in notes.items():
+            if pid != phone.id or t in boundaries:
+                continue
+            # §7.17: renewed in the very second of expiry, the phone was Expired for 0 s;
+            # its Running rows on either side are one row, the `expired` note stays.
+            covering = [r for r in rows if r["start"] < t and (r["end"] is None or t < r["end"])]
+            assert kinds == ["expired"] and covering and covering[0]["state"] in (
+                "Running", "Stopped") and covering[0]["billing"] != "pay_per_use", (
+                f"{phone.id}: lifecycle note {kinds} at {t} without a state change")
         assert rows[-1]["end"] is None, f"{phone.id}: last interval closed {rows[-1]}"
         assert summary_state == rows[-1]["state"], f"{phone.id}: final_state {summary_state}"
         assert out.summary["phones"][phone.id]["billing"] == rows[-1]["billing"]

@@ -108,21 +108,26 @@ def money(lo: str = "0.01", hi: str = "500.00") -> st.SearchStrategy[Decimal]:
 
 
 @st.composite
-def catalogs(draw):
+def catalogs(draw, traps_only: bool = False):
     """'default' often; else an inline catalog with odd prices: x.x5 monthly and yearly
     prices (half-cent ties: 40.25 - 40.25/30 x 21 = 12.075), 4- or 8-decimal hourly."""
-    if draw(st.integers(0, 2)):
+    if not traps_only and draw(st.booleans()):
         return "default", SPEC_IDS
     half = st.integers(0, 99_999).map(lambda n: Decimal(10 * n + 5).scaleb(-2))  # x.x5
+    # Prices whose day rates (/ 30) repeat, 3 or 6 forever, and hit exact half cents for 3,
+    # 9, 15, 21... days x quantity: a 28-digit quotient taken first rounds those down (the
+    # extra of x.x5 with 1 left over by 3, the refund of x.x5 with 2 left over).
+    traps = st.sampled_from([Decimal(p) for p in ("40.25", "40.15", "10.15", "19.45",
+                                                  "0.25", "12.35", "99.95", "60.00")])
     specs = []
     for i in range(draw(st.integers(1, 3))):
         specs.append({
             "id": f"s{i}", "edition": draw(st.sampled_from(["basic", "professional",
                                                             "enterprise"])),
             "vcpus": i + 1, "memory_gb": 2 * (i + 1), "storage_gb": 16,  # distinct hardware
-            "monthly": draw(st.one_of(money("0.00", "999.99"), half.filter(
-                lambda d: d < 1000))),
-            "yearly": draw(st.one_of(money("0.00", "9999.99"), half)),
+            "monthly": draw(traps if traps_only else st.one_of(
+                money("0.00", "999.99"), traps, traps, half.filter(lambda d: d < 1000))),
+            "yearly": draw(st.one_of(money("0.00", "9999.99"), traps, half)),
             "hourly": draw(st.decimals(min_value=0, max_value=Decimal("5"),
                                        places=draw(st.sampled_from([4, 8])))),
         })
@@ -168,7 +173,7 @@ def actions(draw, frame: Frame, kinds=tuple(ACTION_KINDS), lo: dt.datetime | Non
     if do == "renew":
         if draw(st.booleans()):
             action["term"] = draw(st.integers(1, 3))
-        if draw(st.integers(0, 2)) == 0:
+        if draw(st.booleans()):
             action["align_day"] = draw(st.one_of(st.integers(1, 28),
                                                  st.sampled_from([28, 27, 1, "last"])))
         if draw(st.booleans()):
@@ -215,7 +220,9 @@ def phones(draw, frame: Frame, index: int, spec_ids: list[str],
         bought = dt.datetime.strptime(at, FMT)
         months = term * (12 if billing == "yearly" else 1)
         targets = (dt.datetime.combine(bought.date() + relativedelta(months=months, days=1),
-                                       dt.time(0)),)
+                                       dt.time(0)),
+                   # inside the first period, whole days after the purchase: refunds
+                   bought + dt.timedelta(days=draw(st.integers(1, 35))))
     phone["actions"] = draw(st.lists(
         actions(frame, kinds, dt.datetime.strptime(at, FMT), targets), max_size=max_actions))
     phone["actions"] += draw(follow_ups(frame, phone["actions"], kinds))
@@ -282,15 +289,16 @@ def windows(draw, max_days: int = 400,
 def scenarios(draw, *, max_phones: int = 4, max_days: int = 400,
               billings=("monthly", "yearly", "pay_per_use"), kinds=tuple(ACTION_KINDS),
               max_actions: int = 5, balances=None, max_policy_days: int = 20,
-              min_days: int = 0, min_phones: int = 0) -> dict:
+              min_days: int = 0, min_phones: int = 0, trap_prices: bool = False) -> dict:
     """A valid scenario mapping (load it with `load_scenario`).
 
     `balances`: a strategy for the opening balance; `max_policy_days` bounds grace and
-    retention (short windows need short ones to reach Frozen and Released).
+    retention (short windows need short ones to reach Frozen and Released);
+    `trap_prices`: an inline catalog of prices that hit half-cent ties (§7.18).
     """
     zone, start, end, anchor = draw(windows(max_days, min_days))
     frame = Frame(start, end, zone, anchor)
-    catalog, spec_ids = draw(catalogs())
+    catalog, spec_ids = draw(catalogs(trap_prices))
     balance = draw(balances if balances is not None else st.one_of(
         st.sampled_from([Decimal("0"), Decimal("-0.01"), Decimal("-50.00"), Decimal("0.01"),
                          Decimal("1.00"), Decimal("45.00"), Decimal("100.00")]),

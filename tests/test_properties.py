@@ -12,11 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import given, note, settings
+from hypothesis import example, given, note, settings
 
 from sim import load_scenario, simulate
 from tests.invariants import check_all
 from tests.strategies import examples, scenarios
+from tests.pinned import PINNED, RENEWED_AT_EXPIRY
 
 
 def _run(data: dict, folder, *, in_hypothesis: bool = True):
@@ -49,6 +50,8 @@ def test_invariants_hold_for_short_pay_per_use_fleets(data, tmp_path_factory):
 
 @settings(max_examples=examples(150))
 @given(data=scenarios(billings=("monthly", "yearly"), max_actions=8))
+@example(data=RENEWED_AT_EXPIRY)
+@example(data=PINNED[3])
 def test_invariants_hold_for_prepaid_fleets(data, tmp_path_factory):
     """Prepaid only, many actions: periods, renewals, refunds, lifecycle, conversions."""
     folder = tmp_path_factory.mktemp("out") / "run"
