@@ -122,13 +122,14 @@ def _table(params, values, seeds, rows) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns)
 
 
-def _percentile(ordered: list[Fraction], q: Decimal) -> Fraction:
-    """numpy's default (linear) percentile, computed exactly."""
+def _percentile(ordered: list[Decimal | Fraction], q: Decimal) -> Fraction:
+    """numpy's default (linear) percentile of sorted values, computed exactly."""
     pos = Fraction(q) * (len(ordered) - 1)
     low = int(pos)
     if low + 1 >= len(ordered):
-        return ordered[-1]
-    return ordered[low] + (ordered[low + 1] - ordered[low]) * (pos - low)
+        return Fraction(ordered[-1])
+    a, b = Fraction(ordered[low]), Fraction(ordered[low + 1])
+    return a + (b - a) * (pos - low)
 
 
 def _money_stats(values: list[Decimal]) -> dict[str, Decimal | None]:
