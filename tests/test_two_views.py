@@ -222,8 +222,40 @@ def test_commitment_coverage_utilization_waste_and_target(tmp_path):
     head = rows(tmp_path / "commitment.csv")[0]
     assert list(head) == ["spec", "mode", "k", "coverage", "utilization", "waste_hours",
                           "waste_cost", "up_front", "cost", "saving_vs_pay_per_use",
-                          "is_best", "reaches_target"]
+                          "is_best", "reaches_target", "simulated_cost_accrued",
+                          "simulated_cost_cash", "simulated_can_pay"]
     assert "pro-4c8g  4 (>= 80%)" in rec.report()
+
+
+def test_target_coverage_k_is_cross_checked_by_simulation_too(tmp_path):
+    """The smallest k reaching 80 % (4 yearly: 3,672.00 up front) is simulated like the best
+    k: on the farm's 2,000.00 balance the order is refused, so the estimate 346.50 cannot be
+    had; with 5,000.00 the simulated accrued cost lands near the estimate."""
+    import yaml
+
+    rec = recommend(load_scenario(FARM), target_coverage=0.8)
+    c = rec.choice.iloc[0]
+    assert (c.target_k, c.target_mode) == (4, "yearly")
+    assert c.target_can_pay == "no: 1 operations refused"
+    assert c.target_simulated_cost_accrued < Decimal("100")  # the order never went through
+    assert c.simulated_cost_accrued != c.target_simulated_cost_accrued
+    line = next(ln for ln in rec.report().splitlines() if "4 (>= 80%)" in ln)
+    assert line.split()[-5:-4] == ["38.40"] and line.endswith("no: 1 operations refused")
+    rec.write(tmp_path)
+    target = next(r for r in rows(tmp_path / "commitment.csv")
+                  if r["mode"] == "yearly" and r["k"] == "4")
+    assert target["simulated_cost_accrued"] == "38.40"
+    assert target["simulated_can_pay"] == "no: 1 operations refused"
+    assert all(r["simulated_cost_accrued"] == "" for r in rows(tmp_path / "commitment.csv")
+               if r["is_best"] == "False" and r["reaches_target"] == "False")
+
+    data = yaml.safe_load(FARM.read_text(encoding="utf-8"))
+    data["account"]["balance"] = "5000.00"
+    rich = recommend(load_scenario(data, base_dir=FARM.parent), target_coverage=0.8).choice
+    r = rich.iloc[0]
+    assert r.target_can_pay == "yes"
+    assert r.target_simulated_cost_cash >= Decimal("3672.00")  # the 4 yearly orders paid
+    assert abs(r.target_simulated_cost_accrued - Decimal("346.50")) < Decimal("5")
 
 
 def test_recommend_cli_target_coverage_and_commitment_figure(tmp_path, monkeypatch):

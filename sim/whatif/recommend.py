@@ -38,11 +38,14 @@ BASE_LOAD_COLUMNS = ["spec", "k", "held_hours", "ppu_hours", "cost_with_monthly"
 CHOICE_COLUMNS = ["spec", "peak", "mean_in_use", "held_hours", "instance_hours", "k", "mode",
                   "estimated_cost", "all_ppu_cost", "written_cost_accrued",
                   "simulated_cost_accrued", "simulated_cost_cash", "simulated_refused",
-                  "simulated_unusable_hours", "target_k"]
+                  "simulated_unusable_hours", "target_k", "target_mode",
+                  "target_simulated_cost_accrued", "target_simulated_cost_cash",
+                  "target_can_pay"]
 PROFILE_COLUMNS = ["spec", "time", "in_use"]
 COMMITMENT_COLUMNS = ["spec", "mode", "k", "coverage", "utilization", "waste_hours",
                       "waste_cost", "up_front", "cost", "saving_vs_pay_per_use", "is_best",
-                      "reaches_target"]
+                      "reaches_target", "simulated_cost_accrued", "simulated_cost_cash",
+                      "simulated_can_pay"]
 # The cross-check simulates one phone per pay-per-use layer interval; beyond this, skip it.
 MAX_CHECK_PHONES = 2000
 _COMMITMENT = {PPU: 0, "monthly": 1, "yearly": 2}
@@ -99,7 +102,8 @@ class Recommendation:
                  else f"{r.utilization:.6f}",
                  hours_text(r.waste_hours), fmt(cents(r.waste_cost)), fmt(r.up_front),
                  fmt(cents(r.cost)), fmt(cents(r.saving_vs_pay_per_use)), r.is_best,
-                 r.reaches_target)
+                 r.reaches_target, opt(r.simulated_cost_accrued), opt(r.simulated_cost_cash),
+                 r.simulated_can_pay)
                 for r in self.commitment.itertuples(index=False)))
         if self.workload is not None and len(self.workload):
             write_csv(out / "workload.csv", WORKLOAD_COLUMNS, (
@@ -134,6 +138,10 @@ def recommend(scenario: Scenario, *, replication: int = 0,
         rows = commitments(prof, spec, written.end)
         target_k = None if target_coverage is None else smallest_covering(rows,
                                                                           target_coverage)
+        # At the target k, the prepaid mode with the lower estimate (the best one on a tie).
+        target_mode = None if target_k is None else min(
+            (r for r in rows if r.k == target_k),
+            key=lambda r: (r.cost, r.mode != (mode if k else "yearly"))).mode
         for r in rows:
             commit_rows.append({
                 "spec": spec_id, "mode": r.mode, "k": r.k, "coverage": r.coverage,
@@ -141,14 +149,17 @@ def recommend(scenario: Scenario, *, replication: int = 0,
                 "waste_cost": r.waste_cost, "up_front": r.up_front, "cost": r.cost,
                 "saving_vs_pay_per_use": r.saving,
                 "is_best": r.k == k and (r.mode == mode or (k == 0 and r.mode == "monthly")),
-                "reaches_target": "" if target_k is None else r.k == target_k})
+                "reaches_target": "" if target_k is None else r.k == target_k,
+                "simulated_cost_accrued": None, "simulated_cost_cash": None,
+                "simulated_can_pay": ""})
         for o in opts:
             base_rows.append({
                 "spec": spec_id, "k": o.k, "held_hours": held / 3600,
                 "ppu_hours": o.ppu_seconds / 3600, "cost_with_monthly": o.cost["monthly"],
                 "cost_with_yearly": o.cost["yearly"],
                 "chosen_mode": mode if o.k == k else "",
-                "simulated_cost_accrued": None, "simulated_cost_cash": None})
+                "simulated_cost_accrued": None, "simulated_cost_cash": None,
+                "simulated_can_pay": ""})
         instance_seconds = int(prof.seconds_at_least()[1:].sum())
         choice_rows.append({
             "spec": spec_id, "peak": prof.peak,
@@ -160,8 +171,13 @@ def recommend(scenario: Scenario, *, replication: int = 0,
                                          if p.spec == spec_id), Decimal(0)),
             "simulated_cost_accrued": None, "simulated_cost_cash": None,
             "simulated_refused": None, "simulated_unusable_hours": None,
-            "simulated_failed_renewals": 0, "target_k": target_k})
+            "simulated_failed_renewals": 0, "target_k": target_k, "target_mode": target_mode,
+            "target_simulated_cost_accrued": None, "target_simulated_cost_cash": None,
+            "target_can_pay": ""})
     check, note = _cross_check(scenario, profiles, choice_rows)
+    if target_coverage is not None and check is not None:
+        _cross_check_target(scenario, profiles, choice_rows)
+    _mark_simulated(commit_rows, choice_rows)
     if check is not None:
         chosen = {(r["spec"], r["k"]) for r in choice_rows}
         for row in base_rows:
@@ -213,6 +229,45 @@ def _profile_frame(profiles: dict[str, Profile], written: Result) -> pd.DataFram
     out["time"] = pd.to_datetime(out["time"], unit="s", utc=True).dt.tz_convert(
         written.clock.zone_name)
     return out
+
+
+def _cross_check_target(scenario: Scenario, profiles: dict[str, Profile],
+                        choice_rows: list[dict]) -> None:
+    """Simulate the plans at the smallest k reaching the target coverage, as the best k is
+    (every spec together, on the one account; a spec no k serves keeps its best plan)."""
+    plans = [dict(r, k=r["target_k"], mode=r["target_mode"]) if r["target_k"] is not None
+             else dict(r) for r in choice_rows]
+    if all((p["k"], p["mode"]) == (r["k"], r["mode"]) for p, r in zip(plans, choice_rows)):
+        plans = choice_rows  # the same plan: the best k's simulation answers
+    elif _cross_check(scenario, profiles, plans)[0] is None:
+        return
+    for row, plan in zip(choice_rows, plans):
+        if row["target_k"] is None:
+            continue
+        row["target_simulated_cost_accrued"] = plan["simulated_cost_accrued"]
+        row["target_simulated_cost_cash"] = plan["simulated_cost_cash"]
+        row["target_can_pay"] = can_pay("", plan["simulated_failed_renewals"],
+                                        plan["simulated_unusable_hours"],
+                                        plan["simulated_refused"])
+
+
+def _mark_simulated(commit_rows: list[dict], choice_rows: list[dict]) -> None:
+    """Put the simulated costs on the commitment rows that were simulated (best, target)."""
+    for c in choice_rows:
+        for r in commit_rows:
+            if r["spec"] != c["spec"]:
+                continue
+            if r["is_best"] and c["simulated_cost_accrued"] is not None:
+                r["simulated_cost_accrued"] = c["simulated_cost_accrued"]
+                r["simulated_cost_cash"] = c["simulated_cost_cash"]
+                r["simulated_can_pay"] = can_pay("", c["simulated_failed_renewals"],
+                                                 c["simulated_unusable_hours"],
+                                                 c["simulated_refused"])
+            if (r["k"], r["mode"]) == (c["target_k"], c["target_mode"]) and \
+                    c["target_simulated_cost_accrued"] is not None:
+                r["simulated_cost_accrued"] = c["target_simulated_cost_accrued"]
+                r["simulated_cost_cash"] = c["target_simulated_cost_cash"]
+                r["simulated_can_pay"] = c["target_can_pay"]
 
 
 def _cross_check(scenario: Scenario, profiles: dict[str, Profile],

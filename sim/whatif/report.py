@@ -121,28 +121,34 @@ def commitment_lines(rec) -> list[str]:
         return []
     out = ["", "Commitment analysis (commitment.csv: every k under each prepaid mode):"]
     rows = [("spec", "k", "mode", "coverage", "utilization", "waste h", "waste", "up front",
-             "cost", "vs all pay-per-use")]
+             "cost", "vs all pay-per-use", "simulated", "can pay")]
 
     def add(r, label=""):  # r: a row as a Series (r.mode would be Series.mode)
-        u = r["utilization"]
+        u, sim = r["utilization"], r["simulated_cost_accrued"]
         use = "-" if u is None or u != u else f"{100 * u:.1f}%"
         rows.append((r["spec"], f"{r['k']}{label}", r["mode"] if r["k"] else "-",
                      f"{100 * r['coverage']:.1f}%", use, hours(r["waste_hours"]),
                      money(r["waste_cost"]), money(r["up_front"]), money(r["cost"]),
-                     difference(r["saving_vs_pay_per_use"], "")))
+                     difference(r["saving_vs_pay_per_use"], ""),
+                     "-" if sim is None or sim != sim else money(sim),
+                     r["simulated_can_pay"] or "-"))
 
+    choice = rec.choice.set_index("spec")
     for spec in dict.fromkeys(c.spec):
         mine = c[c.spec == spec]
         best = mine[mine.is_best].iloc[0]
         add(best, " (best)")
-        target = mine[(mine.reaches_target == True) & (mine["mode"] == (  # noqa: E712
-            best["mode"] if best["k"] else "yearly"))]
+        mode = choice.loc[spec, "target_mode"] if spec in choice.index else None
+        target = mine[(mine.reaches_target == True) & (mine["mode"] == mode)]  # noqa: E712
         if len(target):
             add(target.iloc[0], f" (>= {100 * rec.target_coverage:.0f}%)")
         elif rec.target_coverage is not None:
             rows.append((spec, "-", "", f"no k reaches {100 * rec.target_coverage:.0f}%",
-                         "", "", "", "", "", ""))
-    out.append(table(rows, right={3, 4, 5, 6, 7, 8}))
+                         "", "", "", "", "", "", "", ""))
+    out.append(table(rows, right={3, 4, 5, 6, 7, 8, 10}))
+    out.append("simulated = accrued cost of that k run by the engine with the scenario's "
+               "account; can pay = whether it paid when due (commitment.csv: "
+               "simulated_cost_accrued, simulated_cost_cash, simulated_can_pay)")
     return out
 
 
