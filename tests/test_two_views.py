@@ -371,6 +371,31 @@ def test_money_figure_alert_line_and_two_views_per_month(drawn):
     assert month.get_title(loc="left").startswith("Cost per calendar month: accrued (bars)")
 
 
+def test_money_figure_cumulative_ends_at_summary_totals_in_both_views(drawn, tmp_path):
+    """The cumulative panel is drawn from monthly.csv (sim/costs.py): its last points are
+    summary.json's totals, cash and accrued, for a mixed fleet (quickstart: monthly and
+    pay-per-use), the monthly office fleet and the yearly studio."""
+    import json
+
+    from sim.plots._data import load_run
+    from sim.plots.money import money_figure
+
+    for name in ("studio", "quickstart"):
+        path = STUDIO if name == "studio" else ROOT / "scenarios" / "quickstart.yaml"
+        simulate(load_scenario(path)).write(tmp_path / name)
+    studio, quick = load_run(tmp_path / "studio"), load_run(tmp_path / "quickstart")
+    for run, total in ((quick, "total"), (drawn["office-fleet"], "monthly"),
+                       (studio, "yearly")):
+        summary = run.summary
+        lines = {line.get_label().split(":")[0]: line
+                 for line in money_figure(run).axes[1].get_lines()}
+        for view, key in (("cash", "total_cost"), ("accrued", "total_cost_accrued")):
+            end = lines[f"{total}, {view}"].get_ydata()[-1]
+            assert end == pytest.approx(float(Decimal(summary[key])), abs=0.005), (view, key)
+    saved = json.loads((tmp_path / "quickstart" / "summary.json").read_text(encoding="utf-8"))
+    assert Decimal(saved["total_cost"]) != Decimal(saved["total_cost_accrued"])  # two views
+
+
 def test_a_sweep_row_that_lost_hours_is_flagged_not_cheap(tmp_path):
     """Balance 50.00: the monthly phone's renewal fails, it expires; cash 45.00 looks
     cheaper than 135.00 with 500.00 on the account (three terms, the last renewed seven

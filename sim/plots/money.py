@@ -85,6 +85,59 @@ def _modes(events: pd.DataFrame) -> list[str]:
 
 
 def _cumulative(ax, run: Run, events: pd.DataFrame) -> None:
+    if run.monthly is not None and len(run.monthly):
+        return _cumulative_two_views(ax, run)
+    return _cumulative_cash(ax, run, events)
+
+
+def cumulative_series(run: Run) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """Per (mode or "total", view): cumulative cost at the window start and each month's end,
+    summed from monthly.csv (sim/costs.py's one definition, as summary.json's totals)."""
+    edges = _month_edges(run)
+    labels = [m for _, _, m in edges]
+    times = np.array([run.start] + [b for _, b, _ in edges])
+    month = run.monthly[run.monthly["month"].isin(labels)]
+    out = {}
+    for mode in [*_modes(month.rename(columns={"billing": "mode"})), "total"]:
+        mine = month if mode == "total" else month[month["billing"] == mode]
+        for view in ("cash", "accrued"):
+            per = np.zeros(len(edges))
+            np.add.at(per, [labels.index(m) for m in mine["month"]], mine[view].to_numpy())
+            out[(mode, view)] = (times, np.concatenate([[0.0], np.cumsum(per)]))
+    return out
+
+
+# Accrued grows through the month it accrues in (a line between month ends); cash is drawn
+# as paid at the start of its month, so an order paid on the 1st is never shown as later.
+DRAW = {"accrued": "default", "cash": "steps-pre"}
+
+
+def _cumulative_two_views(ax, run: Run) -> None:
+    """Accrued (solid) and cash (dashed) per billing mode, at each month's end."""
+    series = cumulative_series(run)
+    modes = list(dict.fromkeys(m for m, _ in series if m != "total"))
+    for i, mode in enumerate(modes):
+        color = mode_color(mode, i)
+        for view, style, width in (("accrued", "-", 1.8), ("cash", "--", 1.2)):
+            times, values = series[(mode, view)]
+            ax.plot(times, values, color=color, linestyle=style, linewidth=width,
+                    drawstyle=DRAW[view], marker="o" if view == "accrued" else None,
+                    markersize=3,
+                    label=f"{mode_label(mode)}, {view}: {values[-1]:,.2f}")
+    if len(modes) > 1:
+        for view, style in (("accrued", "-"), ("cash", "--")):
+            times, values = series[("total", view)]
+            ax.plot(times, values, color="#000000", linestyle=style, linewidth=1,
+                    drawstyle=DRAW[view], label=f"total, {view}: {values[-1]:,.2f}")
+    ax.set_ylabel(f"Cumulative cost ({run.currency})")
+    ax.set_title("Cumulative cost by billing mode (monthly.csv): accrued solid, cash dashed",
+                 loc="left")
+    ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+    ax.legend(**_SIDE_LEGEND)
+
+
+def _cumulative_cash(ax, run: Run, events: pd.DataFrame) -> None:
+    """A results folder written before monthly.csv: cash as the ledger and bill lines say."""
     modes = _modes(events)
     for i, mode in enumerate(modes):
         rows = events[events["mode"] == mode]
