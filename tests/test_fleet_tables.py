@@ -150,7 +150,8 @@ def test_many_bad_rows_are_counted_not_listed(tmp_path):
      "phones_table: fleet.csv: required column 'at' is missing"),
     ("id,spec,billing,at,colour\na,pro-2c4g,monthly,2023-02-08 15:50:04,red\n",
      "phones_table: fleet.csv: unknown column 'colour'; known: id, spec, billing, at, "
-     "quantity, term, pay_with, auto_renew_term, auto_renew_times, provisioning, group"),
+     "quantity, term, pay_with, auto_renew_term, auto_renew_times, provisioning, group, "
+     "workload, data_security"),
     ("id,spec,billing,at\na,pro-2c4g,monthly,2023-02-08 15:50:04,extra\n",
      "phones_table: fleet.csv: 1 row(s) do not have the header's 4 fields (one has 5)"),
     ("", "phones_table: fleet.csv is empty; expected a header row of column names"),
@@ -234,3 +235,36 @@ def test_cli_bad_table_exits_2_and_writes_nothing(tmp_path, workdir):
     assert "fleet.csv row 1, column at: must be a time" in result.output
     assert "Traceback" not in result.output
     assert not (workdir / "results").exists()
+
+
+def test_workload_columns_give_recommend_its_spec_advice(tmp_path):
+    """A tabled phone says its workload as a YAML phone does: office on pro-4c8g is advised
+    pro-2c4g; data_security high on an office phone advises the enterprise edition."""
+    from sim.whatif.recommend import recommend
+
+    (tmp_path / "fleet.csv").write_text(
+        "id,spec,billing,at,term,workload,data_security\n"
+        "desk,pro-4c8g,monthly,2023-02-01 00:00:00,1,office,\n"
+        "safe,pro-2c4g,monthly,2023-02-01 00:00:00,1,office,high\n"
+        "plain,pro-2c4g,monthly,2023-02-01 00:00:00,1,,\n")
+    (tmp_path / "s.yaml").write_text(HEAD + "phones_table: fleet.csv\n")
+    scenario = load_scenario(tmp_path / "s.yaml")
+    assert [(p.workload, p.data_security) for p in scenario.phones] == [
+        ("office", None), ("office", "high"), (None, None)]
+    w = recommend(scenario).workload.set_index("name")
+    assert w.advised_spec.to_dict() == {"desk": "pro-2c4g", "safe": "ent-2c4g"}
+
+
+def test_a_bad_workload_is_a_row_and_column_error_exit_2(tmp_path):
+    found = problems(tmp_path, "fleet.csv", (
+        "id,spec,billing,at,term,workload,data_security\n"
+        "a,pro-2c4g,monthly,2023-02-08 15:50:04,1,gaming,\n"
+        "b,pro-2c4g,monthly,2023-02-08 15:50:04,1,video,low\n"))
+    assert found == [
+        "fleet.csv row 1, column workload: must be one of office, games, video, testing",
+        "fleet.csv row 2, column data_security: must be one of high"]
+    result = CliRunner().invoke(cli, ["run", str(tmp_path / "s.yaml"), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "row 1, column workload" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -18,11 +18,14 @@ import pyarrow.compute as pc
 from sim.clock import Clock
 from sim.scenario import tables
 from sim.scenario.errors import Problem
+from typing import get_args
+
 from sim.scenario.models import (ACTION_FIELDS, MAX_QUANTITY, MAX_SECONDS, MAX_TERM, Action,
-                                 AutoRenew, Phone)
+                                 AutoRenew, Phone, Workload)
 
 PHONE_COLUMNS = ("id", "spec", "billing", "at", "quantity", "term", "pay_with",
-                 "auto_renew_term", "auto_renew_times", "provisioning", "group")
+                 "auto_renew_term", "auto_renew_times", "provisioning", "group", "workload",
+                 "data_security")
 PHONE_REQUIRED = ("id", "spec", "billing", "at")
 PREPAID_COLUMNS = ("term", "pay_with", "auto_renew_term", "auto_renew_times")
 ACTION_COLUMNS = ("phone", "at", "do", "term", "align_day", "pay_with", "times", "when")
@@ -91,6 +94,9 @@ def read_phones(table: tables.Table, ctx: Context) -> list[Phone]:
     renew_times = tables.integer(table, "auto_renew_times", given["auto_renew_times"], 1,
                                  MAX_TIMES)
     provisioning = tables.integer(table, "provisioning", given["provisioning"], 0, MAX_SECONDS)
+    # As a YAML phone's `workload` and `data_security` (seed §10; recommend's spec advice).
+    workload = tables.choice(table, "workload", given["workload"], get_args(Workload))
+    security = tables.choice(table, "data_security", given["data_security"], ("high",))
     at = tables.instant(table, "at", given["at"])
 
     # Keys per billing mode (checks.check_phone_keys).
@@ -119,12 +125,14 @@ def read_phones(table: tables.Table, ctx: Context) -> list[Phone]:
     new_phone = model_builder(Phone)
     return [new_phone({"id": id_, "spec": spec, "quantity": qty, "billing": mode, "term": term_,
                        "at": at_, "pay_with": pay, "provisioning": prov, "auto_renew": renew,
-                       "actions": [], "group": group})
-            for id_, spec, qty, mode, term_, at_, pay, prov, renew, group in zip(
+                       "actions": [], "group": group, "workload": work,
+                       "data_security": secure})
+            for id_, spec, qty, mode, term_, at_, pay, prov, renew, group, work, secure in zip(
                 ids.tolist(), specs.tolist(), np.where(given["quantity"], quantity, 1).tolist(),
                 billing.tolist(), _optional(term, given["term"]),
                 at.datetimes(np.ones(n, dtype=bool)), pay_with.tolist(),
-                _optional(provisioning, given["provisioning"]), auto, groups.tolist())]
+                _optional(provisioning, given["provisioning"]), auto, groups.tolist(),
+                workload.tolist(), security.tolist())]
 
 
 def _known(values: np.ndarray, known: dict | set) -> np.ndarray:
