@@ -396,6 +396,38 @@ def test_money_figure_cumulative_ends_at_summary_totals_in_both_views(drawn, tmp
     assert Decimal(saved["total_cost"]) != Decimal(saved["total_cost_accrued"])  # two views
 
 
+def test_no_month_label_runs_over_the_y_axis_ticks(tmp_path):
+    """A window starting two days before a month's end: the first month's bar is narrow, at
+    the axis; its label must start at the bar, not centred over the tick labels (and the
+    last month's must end inside the axes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots._data import load_run
+    from sim.plots.money import money_figure
+
+    s = scenario({"id": "m", "spec": "pro-2c4g", "billing": "monthly", "term": 1,
+                  "at": "2023-03-30 00:00:00", "auto_renew": {}},
+                 {"id": "p", "spec": "pro-8c16g", "billing": "pay_per_use",
+                  "at": "2023-03-30 00:00:00",
+                  "actions": [{"at": "2023-04-29 10:00:00", "do": "delete"}]},
+                 start="2023-03-30 00:00:00", end="2023-05-02 00:00:00",
+                 account={"balance": "5000.00"})
+    simulate(load_scenario(s)).write(tmp_path / "r")
+    fig = money_figure(load_run(tmp_path / "r"))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    month = fig.axes[2]
+    ticks = [t.get_window_extent(renderer) for t in month.get_yticklabels() if t.get_text()]
+    frame = month.get_window_extent(renderer)
+    labels = [t for t in month.texts if t.get_text().startswith("accrued")]
+    assert len(labels) == 3 and ticks
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert not any(box.overlaps(tick) for tick in ticks), text.get_text()
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, text.get_text()
+
+
 def test_a_sweep_row_that_lost_hours_is_flagged_not_cheap(tmp_path):
     """Balance 50.00: the monthly phone's renewal fails, it expires; cash 45.00 looks
     cheaper than 135.00 with 500.00 on the account (three terms, the last renewed seven

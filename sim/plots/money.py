@@ -214,17 +214,28 @@ def _two_views(ax, run: Run) -> None:
     ax.hlines(cash, lefts, lefts + widths, color="#000000", linewidth=2.4, zorder=5,
               label="cash paid in the month (all modes)")
     if len(edges) <= MAX_BAR_LABELS:
-        for x, acc, paid in zip(centres, up + down, cash):
+        for i, (acc, paid) in enumerate(zip(up + down, cash)):
             if abs(acc) < 0.005 and abs(paid) < 0.005:
                 continue
             # Above the taller of bar and mark, so a label never sits on either.
+            x, ha = _label_place(i, lefts, widths)
             ax.annotate(f"accrued {acc:,.2f}\ncash {paid:,.2f}", (x, max(acc, paid, 0)),
-                        xytext=(0, 4), textcoords="offset points", ha="center",
+                        xytext=(0, 4), textcoords="offset points", ha=ha,
                         va="bottom", fontsize=7.5)
     ax.set_ylabel(f"Per month ({run.currency})")
     ax.set_title("Cost per calendar month: accrued (bars) and cash paid (marks)", loc="left")
     ax.margins(y=0.3)
     ax.legend(**_SIDE_LEGEND)
+
+
+def _label_place(i: int, lefts: np.ndarray, widths: np.ndarray) -> tuple[float, str]:
+    """Where month i's label goes: centred on its bar, but the first month's starts at its
+    bar and the last month's ends at it, so a label never runs over the axis ticks."""
+    if len(lefts) > 1 and i == 0:
+        return lefts[0], "left"
+    if len(lefts) > 1 and i == len(lefts) - 1:
+        return lefts[i] + widths[i], "right"
+    return lefts[i] + widths[i] / 2, "center"
 
 
 def _per_month_cash(ax, run: Run, events: pd.DataFrame) -> None:
@@ -247,11 +258,12 @@ def _per_month_cash(ax, run: Run, events: pd.DataFrame) -> None:
         up += np.where(sums >= 0, sums, 0)
         down += np.where(sums < 0, sums, 0)
     if len(edges) <= MAX_BAR_LABELS:
-        for left, width, top, net, (_, _, month) in zip(lefts, widths, up, up + down, edges):
+        for i, (top, net, (_, _, month)) in enumerate(zip(up, up + down, edges)):
             if abs(top) < 0.005 and abs(net) < 0.005:
                 continue  # an empty month needs no "0.00"
-            ax.annotate(f"{month}: {net:,.2f}", (left + width / 2, top), xytext=(0, 2),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=8)
+            x, ha = _label_place(i, lefts, widths)
+            ax.annotate(f"{month}: {net:,.2f}", (x, top), xytext=(0, 2),
+                        textcoords="offset points", ha=ha, va="bottom", fontsize=8)
     ax.set_ylabel(f"Cost per month ({run.currency})")
     ax.set_title("Cost per calendar month", loc="left")
     ax.margins(y=0.18)
