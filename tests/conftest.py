@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 import tests.profiles  # noqa: F401  (loads the Hypothesis profile before any test module)
@@ -14,3 +16,23 @@ def workdir(tmp_path, monkeypatch):
     work.mkdir()
     monkeypatch.chdir(work)
     return work
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mounts a real tmpfs of the given size (needs root, as in CI) for disk-full tests."""
+    mounted: list = []
+
+    def mount(size: str):
+        disk = tmp_path / f"disk-{len(mounted)}"
+        disk.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(disk)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        mounted.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

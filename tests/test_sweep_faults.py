@@ -299,18 +299,9 @@ def test_hostile_sweep_files_end_in_exit_0_or_2(data, tmp_path_factory):
 
 # --- item 9: a full disk ------------------------------------------------------------------
 @pytest.fixture
-def tiny_disk(tmp_path):
+def tiny_disk(tmpfs):
     """A 20 KB tmpfs: room for a 2-variant sweep's files, not for an 80-variant one's too."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20k", "tmpfs", str(disk)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+    return tmpfs("20k")
 
 
 def test_a_sweep_on_a_full_disk_leaves_the_previous_outputs_whole(tmp_path, tiny_disk):
