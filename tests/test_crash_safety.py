@@ -42,6 +42,13 @@ def place(tmp_path):
     return tmp_path
 
 
+def _foreground_signals() -> None:
+    """Start the child as a foreground command would: SIGINT at its default. A test run
+    launched in the background by a non-interactive shell inherits SIGINT ignored, and a
+    Python started that way never raises KeyboardInterrupt (the Ctrl-C under test)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """`python -m sim run SCENARIO --out out` in `place`, optionally paused at a point."""
 
@@ -52,7 +59,8 @@ class Run:
             env["KOOPHONE_PAUSE_AT"] = pause
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sim", "run", f"{scenario}.yaml", "--out", "out"],
-            cwd=place, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            cwd=place, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_foreground_signals)
         self.err: list[str] = []
 
     def wait_paused(self, point: str) -> None:
