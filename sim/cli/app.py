@@ -140,3 +140,18 @@ def load(path: Path) -> Scenario:
 @click.version_option(package_name="koophone-sim", prog_name=PROG)
 def cli() -> None:
     """Simulate how KooPhone cloud phones are billed over their whole life."""
+
+
+def claim_folder(target: Path, stack, known, noun: str, ours=None):
+    """Lock an output folder for this command (held by `stack`) and refuse an unsafe one
+    (exit 2); what a killed writer left there is finished or removed, said in one line."""
+    from sim.atomic import UnsafeOutputFolder, claimed
+
+    try:
+        claim = stack.enter_context(claimed(target, known, *([ours] if ours else [])))
+    except UnsafeOutputFolder as exc:  # in use, a symlink loop, others' files inside
+        raise click.BadParameter(f"{exc}; choose a new or a previous {noun} folder",
+                                 param_hint="--out") from None
+    if claim.recovered:
+        click.echo(f"{PROG}: " + "; ".join(claim.recovered), err=True)
+    return claim

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.app import (EXIT_INVALID, EXIT_REFUSED, OWN_PROCESS, PROG, load, plural,
-                         write_failed)
+from sim.cli.app import (EXIT_INVALID, EXIT_REFUSED, OWN_PROCESS, PROG, claim_folder, load,
+                         plural, write_failed)
 from sim.interrupts import pause_point
 
 
@@ -21,17 +21,9 @@ PROGRESS_ABOVE_BYTES = 500_000_000  # runs estimated above this show the estimat
 
 def _claim(out: Path, stack: contextlib.ExitStack):
     """Lock the output folder for this run (before simulating) and refuse an unsafe one."""
-    from sim.atomic import UnsafeOutputFolder, claimed
     from sim.result import KNOWN_FILES
 
-    try:
-        claim = stack.enter_context(claimed(out, KNOWN_FILES))
-    except UnsafeOutputFolder as exc:  # in use, a symlink loop, others' files inside
-        raise click.BadParameter(f"{exc}; choose a new or a previous results folder",
-                                 param_hint="--out") from None
-    if claim.recovered:  # what a killed run left: finished or removed, said in one line
-        click.echo(f"{PROG}: " + "; ".join(claim.recovered), err=True)
-    return claim
+    return claim_folder(out, stack, KNOWN_FILES, "results")
 
 
 def _check_size(loaded, claim, file_format: str, force: bool) -> bool:

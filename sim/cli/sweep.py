@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.app import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, PROG, plural,
+from sim.cli.app import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, claim_folder, plural,
                          report_invalid, write_failed)
 
 MAX_LISTED_FAILURES = 20
@@ -31,17 +31,9 @@ def _invalid(exc, sweep_file: Path) -> click.exceptions.Exit:
 
 def _claim(target: Path, stack: contextlib.ExitStack):
     """Lock the sweep's output folder and refuse one holding anything but a sweep's files."""
-    from sim.atomic import UnsafeOutputFolder, claimed
     from sim.whatif.sweep.table import SWEEP_FILES, looks_like_sweep
 
-    try:
-        claim = stack.enter_context(claimed(target, SWEEP_FILES, looks_like_sweep))
-    except UnsafeOutputFolder as exc:  # in use, a symlink loop, others' files inside
-        raise click.BadParameter(f"{exc}; choose a new or a previous sweep folder",
-                                 param_hint="--out") from None
-    if claim.recovered:  # what a killed sweep left: finished or removed, said in one line
-        click.echo(f"{PROG}: " + "; ".join(claim.recovered), err=True)
-    return claim
+    return claim_folder(target, stack, SWEEP_FILES, "sweep", looks_like_sweep)
 
 
 def _run(spec, sweep_file: Path, workers, dask_target, progress):
