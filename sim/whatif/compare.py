@@ -132,6 +132,12 @@ def compare(scenario: Scenario, modes: Iterable[str] = MODES, *,
     results["best_mix"] = mix_result
     mix_metrics = _by_phone(phone_metrics(scenario, mix_result))
     usage = {p.id: usage_window(p, written) for p in scenario.phones}
+    return assemble(scenario, modes, metrics, as_written, best, usage, mix_metrics, results)
+
+
+def assemble(scenario, modes, metrics, as_written, best, usage, mix_metrics,
+             results) -> Comparison:
+    """A Comparison from per-mode metrics (compare, and the replay of a session log)."""
     return Comparison(
         scenario=scenario, modes=modes,
         table=phone_table(scenario, modes, metrics, as_written, best, usage),

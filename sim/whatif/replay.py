@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-import pandas as pd
-
 from ..clock import Clock
 from ..engine import simulate
 from ..result import Result
 from ..scenario.fleet_tables import model_builder
 from ..scenario.models import Phone, Scenario
 from ..scenario.usage_replay import Sessions, replay_phones
-from .compare import Comparison, mix_table, phone_table, rank_key, written_table
+from .compare import Comparison, assemble, rank_key
 from .metrics import PhoneMetrics, phone_metrics
 from .variants import check_modes
 
@@ -80,10 +78,4 @@ def compare_replay(scenario: Scenario, sessions: Sessions, written_mode: str,
         "at": clock.local(first[p][1]), "pay_with": None, "provisioning": None,
         "auto_renew": None, "actions": [], "group": None}) for p in logged]})
     usage = {p: (0, seconds[p]) for p in logged}  # phone_table: hours of use = stop - start
-    return Comparison(
-        scenario=view, modes=modes,
-        table=phone_table(view, modes, metrics, as_written, best, usage),
-        written=written_table(view, as_written),
-        best=pd.Series(best, name="best_mode", dtype=object).rename_axis("phone"),
-        mix=mix_table(view, as_written, mix, best),
-        results=results)
+    return assemble(view, modes, metrics, as_written, best, usage, mix, results)
