@@ -58,13 +58,7 @@ def plot_compare(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | No
     """compare.csv (or `Comparison.table`) -> compare.png/.svg in out_dir."""
     from .whatif import compare_figure
 
-    table, folder = _table(path_or_df, "compare.csv")
-    meta = _summary(folder)
-    out = _out(out_dir, folder)
-    with style():
-        fig = compare_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
-                             currency=currency or meta.get("currency", "USD"))
-        return save(fig, out, "compare")
+    return _what_if(compare_figure, "compare", path_or_df, out_dir, scenario, currency)
 
 
 def plot_sweep(source, out_dir: str | Path | None = None, *, name: str | None = None,
@@ -93,13 +87,7 @@ def plot_commitment(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path |
     """commitment.csv (or `Recommendation.commitment`) -> commitment.png/.svg in out_dir."""
     from .whatif import commitment_figure
 
-    table, folder = _table(path_or_df, "commitment.csv")
-    meta = _summary(folder)
-    out = _out(out_dir, folder)
-    with style():
-        fig = commitment_figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
-                                currency=currency or meta.get("currency", "USD"))
-        return save(fig, out, "commitment")
+    return _what_if(commitment_figure, "commitment", path_or_df, out_dir, scenario, currency)
 
 
 def plot_breakeven(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | None = None,
@@ -115,6 +103,16 @@ def plot_breakeven(path_or_df: str | Path | pd.DataFrame, out_dir: str | Path | 
         fig = breakeven_figure(table, title=title or "Break-even",
                                currency=currency or _summary(folder).get("currency", "USD"))
         return save(fig, out, "breakeven")
+
+
+def _what_if(figure, stem: str, path_or_df, out_dir, scenario, currency) -> list[Path]:
+    """STEM.csv (or its DataFrame) -> STEM.png/.svg, titled by the folder's scenario."""
+    table, folder = _table(path_or_df, f"{stem}.csv")
+    meta = _summary(folder)
+    with style():
+        fig = figure(table, scenario=scenario or meta.get("scenario", _name(folder)),
+                     currency=currency or meta.get("currency", "USD"))
+        return save(fig, _out(out_dir, folder), stem)
 
 
 def _breakeven_file(folder: Path) -> Path | None:
