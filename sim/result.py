@@ -7,7 +7,6 @@ lazily, once, when first asked for.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import json_text
 from .atomic import Claim, claimed
 from .clock import Clock, remembered
 from .gcpause import collector_paused
@@ -320,6 +320,7 @@ class Result:
             with collector_paused():  # millions of short-lived rows, no cycles
                 self._write_files(folder, format, progress)
             if also is not None:
+                self._write_summary(folder)  # what `also` (figures) reads
                 also(folder)
             self._write_summary(folder, file_entries(folder))
 
@@ -331,8 +332,7 @@ class Result:
     def _write_summary(self, folder: Path, files: dict | None = None) -> None:
         summary = self.summary if files is None else {**self.summary, FILES_KEY: files}
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(summary, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+            fh.write(json_text.dumps(summary) + "\n")
 
     def _write_files(self, folder: Path, ext: str,
                      progress: Callable[[int], None] | None = None) -> None:
@@ -342,7 +342,6 @@ class Result:
             self._write_csv(folder)
         write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
                     remembered(self.clock.iso), ext, self.clock.zone_name, progress)
-        self._write_summary(folder)  # what `also` (figures) reads; rewritten with the list
 
     def _write_csv(self, folder: Path) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)
