@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
+from decimal import Decimal, localcontext
 
 import numpy as np
 
 from .clock import Clock
-from .money import e8, from_e8
+from .money import EXACT, e8_sums, from_e8
 from .records import LedgerRow, NoteRow, PhoneOutcome, StateRow
 from .usage import NOT_SETTLED, Usage
 
@@ -96,31 +95,37 @@ def _spread(net: np.ndarray, start: np.ndarray, stop: np.ndarray, lo: np.ndarray
     """Sum per key of the part of each `net`, spread over [start, stop), inside [lo, hi).
 
     Exact: a piece is net x inside / length; pieces of one key and one length are added
-    before the division (multiply first), the quotients are added as fractions, and a key
-    with any such part is rounded half-up to 8 decimals once, at the end (§7.18).
+    before the division (multiply first), and a key with any such part is rounded half-up
+    to 8 decimals once, on the exact sum (§7.18, `e8_sums`).
     """
     out = [ZERO] * size
-    parts: dict[int, Fraction] = {}
     length = stop - start
     inside = np.minimum(stop, hi) - np.maximum(start, lo)
     keep = (inside > 0) & (length > 0)
     whole = keep & (inside == length)
-    sums = np.array([ZERO] * (size + 1), dtype=object)
-    np.add.at(sums, key[whole], net[whole])
-    part = np.flatnonzero(keep & ~whole)
-    if len(part):
+    with localcontext(EXACT):  # sums and products of Decimals are never rounded here
+        sums = np.array([ZERO] * (size + 1), dtype=object)
+        np.add.at(sums, key[whole], net[whole])
+        for k in np.flatnonzero(sums[:-1] != ZERO).tolist():
+            out[k] = sums[k]
+        part = np.flatnonzero(keep & ~whole)
+        if not len(part):
+            return out
         span = int(length[part].max()) + 1  # one integer per (key, length) pair
         groups, which = np.unique(key[part].astype(object) * span + length[part],
                                   return_inverse=True)
         num = np.array([ZERO] * len(groups), dtype=object)
         np.add.at(num, which.reshape(-1), net[part] * inside[part].astype(object))
-        for pair, value in zip(groups.tolist(), num.tolist()):
-            k, n = divmod(pair, span)
-            parts[k] = parts.get(k, Fraction(0)) + Fraction(value) / n
-    for k in np.flatnonzero(sums[:-1] != ZERO).tolist():
-        out[k] += sums[k]
-    for k, part in parts.items():
-        out[k] = e8(Fraction(out[k]) + part)
+    keys, dens = [], []
+    for pair in groups.tolist():
+        k, n = divmod(pair, span)
+        keys.append(k)
+        dens.append(n)
+    parted = sorted(set(keys))
+    rounded = e8_sums(keys + parted, num.tolist() + [out[k] for k in parted],
+                      dens + [1] * len(parted))
+    for k, value in rounded.items():
+        out[k] = value
     return out
 
 

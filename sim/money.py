@@ -37,6 +37,53 @@ def round_half_up(value: Exact, places: int = 2, divisor: int = 1) -> Decimal:
     return Decimal(-whole if num < 0 else whole).scaleb(-places, context=EXACT)
 
 
+def e8_sums(keys: list[int], nums: list[Exact], dens: list[int]) -> dict[int, Decimal]:
+    """Per key, the exact sum of its `num / den` terms rounded half-up to 8 decimals, once.
+
+    The same as adding the terms as Fractions and calling `e8`, without Fractions: adding
+    thousands of quotients with unrelated denominators (seconds of orders) made Fraction
+    normalise ever larger integers (6 s for the monthly view of 100,000 phones). Each term
+    is split into whole units of 1e-8 and a remainder r/Q in [0, 1); the remainders' sum
+    is bounded to within `terms` x 2^-64 from 64-bit floors, which decides the rounding
+    unless the sum lies that close to a rounding boundary; only then is it added exactly.
+    """
+    acc: dict[int, list[int]] = {}  # key -> [whole units, sum of floor(r * 2^64 / Q), terms]
+    for k, num, den in zip(keys, nums, dens):
+        p, q = num.as_integer_ratio()
+        big_q = q * den
+        whole, rest = divmod(p * E8, big_q)
+        a = acc.get(k)
+        if a is None:
+            acc[k] = [whole, (rest << 64) // big_q, 1]
+        else:
+            a[0] += whole
+            a[1] += (rest << 64) // big_q
+            a[2] += 1
+    out = {}
+    for k, (whole, low, terms) in acc.items():
+        units = _round_units(whole, low, terms)
+        if units is None:  # too close to a boundary to decide from the floors: exactly
+            exact = sum((Fraction(n) / d for kk, n, d in zip(keys, nums, dens) if kk == k),
+                        Fraction(0))
+            units = int(round_half_up(exact * E8, 0))
+        out[k] = Decimal(units).scaleb(-8, context=EXACT)
+    return out
+
+
+def _round_units(whole: int, low: int, terms: int) -> int | None:
+    """Round whole + F half-up (ties away from zero), F in [low, low + terms) / 2^64; None
+    if those bounds do not decide it."""
+    one, half = 1 << 64, 1 << 63
+    lo, hi = whole * one + low, whole * one + low + terms  # the sum x 2^64 is in [lo, hi)
+    if lo >= 0:  # floor(x + 1/2)
+        a, b = (lo + half) >> 64, (hi + half) >> 64
+    elif hi <= 0:  # ceil(x - 1/2)
+        a, b = -((half - lo) >> 64), -((half - hi) >> 64)
+    else:
+        return None
+    return a if a == b else None
+
+
 def cents(value: Exact, divisor: int = 1) -> Decimal:
     """`value / divisor` rounded half-up to cents (orders, refunds, extras, statements)."""
     return round_half_up(value, 2, divisor)

@@ -12,9 +12,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from sim.money import cents, round_half_up
+from sim.money import cents, e8_sums, round_half_up
 from sim.rating import align_extra, refund_in_progress
+from tests.profiles import examples
 from traces import act, ledger, prepaid, run, scenario
 
 P = "p"
@@ -184,3 +187,25 @@ def test_the_one_rounding_helper_is_half_up_away_from_zero_and_exact_at_any_size
     assert cents(Fraction(big * 1000 + 5, 1000)) == Decimal(f"{big}.01")
     assert round_half_up(Fraction(1, 3), 8) == Decimal("0.33333333")
     assert str(cents(0)) == "0.00" and str(cents(Decimal("-0.004"))) == "0.00"
+
+
+_amounts = st.decimals(min_value=Decimal("-1e7"), max_value=Decimal("1e7"), places=8,
+                       allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.tuples(st.integers(0, 3), _amounts, st.integers(1, 40_000_000)),
+                min_size=1, max_size=40))
+@example([(0, Decimal("1"), 2)])                           # a tie: 0.5 -> away from zero
+@example([(0, Decimal("-1e-8"), 2)])                       # -0.5e-8 -> -1e-8
+@example([(0, Decimal("1e-8"), 3), (0, Decimal("1e-8"), 6)])  # exactly 0.5e-8 in two parts
+@example([(0, Decimal("1e-8"), 3), (0, Decimal("-1e-8"), 3)])  # exactly zero
+@example([(1, Decimal("0.07"), 30 * 86400)] * 5 + [(1, Decimal("-0.35"), 30 * 86400)])
+def test_e8_sums_are_the_fraction_sums_rounded_once(terms):
+    keys = [k for k, _, _ in terms]
+    nums = [n for _, n, _ in terms]
+    dens = [d for _, _, d in terms]
+    expected = {}
+    for k, n, d in terms:
+        expected[k] = expected.get(k, Fraction(0)) + Fraction(n) / d
+    assert e8_sums(keys, nums, dens) == {k: round_half_up(v, 8) for k, v in expected.items()}
