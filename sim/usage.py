@@ -14,7 +14,10 @@ import numpy as np
 
 from .rating import HOUR, BillLines, Spans, cycle_lines, rate_table
 
-LINES_PER_BLOCK = 2_000_000  # a block's columns and temporaries stay within ~200 MB
+# Lines made at once. A block's arrays (a few MB each) are reused by the allocator from one
+# block to the next; at 2,000,000 lines they were mapped afresh each time, and zeroing new
+# pages cost 0.6 s of system time per 10,000-phone year (benchmarks/README.md).
+LINES_PER_BLOCK = 500_000
 NOT_SETTLED = np.iinfo(np.int64).min  # settled_at of a line not settled inside the window
 
 
@@ -52,8 +55,9 @@ class Usage:
         return int(self.per_phone_e8.sum()) if len(self.per_phone_e8) else 0
 
     # --- lines ---------------------------------------------------------------------------
-    def blocks(self, lines_per_block: int = LINES_PER_BLOCK) -> Iterator[Block]:
-        """All the lines, in blocks of whole cycles, in output order."""
+    def blocks(self, lines_per_block: int | None = None) -> Iterator[Block]:
+        """All the lines, in blocks of whole cycles (about LINES_PER_BLOCK lines), in order."""
+        lines_per_block = lines_per_block or LINES_PER_BLOCK
         if not self.count:
             return
         lo, hi = int(self.cycles[0]), int(self.cycles[-1]) + 1

@@ -23,7 +23,6 @@ from .rating import HOUR
 from .usage import NOT_SETTLED, Block, Usage
 
 HEADER = b"phone,cycle_start,cycle_end,seconds,amount,settled_at\n"
-LINES_PER_BLOCK = 1_000_000  # lines made at once (each block is a pass over the intervals)
 LINES_PER_CHUNK = 25_000  # lines joined at once (~3 MB: stays in cache, no page faults)
 _SPECIAL = (",", '"', "\r", "\n")  # characters that make the csv module quote a cell
 
@@ -35,7 +34,7 @@ def write_usage_csv(path: Path, usage: Usage, ids: Sequence[str],
     with open(path, "wb") as fh, ThreadPoolExecutor(max_workers=1) as pool:
         # The write syscalls release the GIL: at most two chunks wait, memory stays flat.
         pending: deque[Future] = deque([pool.submit(fh.write, HEADER)])
-        for block in usage.blocks(lines_per_block=LINES_PER_BLOCK):
+        for block in usage.blocks():
             for chunk in lines.chunks(block, LINES_PER_CHUNK):
                 pending.append(pool.submit(fh.write, chunk))
                 while len(pending) > 2:

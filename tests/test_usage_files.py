@@ -94,6 +94,7 @@ def test_totals_and_count_come_from_the_intervals_exactly(zone):
 
 def test_extreme_prices_and_small_blocks_are_written_as_the_csv_module_does(tmp_path,
                                                                             monkeypatch):
+    import sim.usage
     import sim.usage_csv
 
     clock = Clock("Asia/Kolkata")
@@ -107,7 +108,7 @@ def test_extreme_prices_and_small_blocks_are_written_as_the_csv_module_does(tmp_
     usage = Usage(intervals, rates, 60, clock.hour_start,
                   lambda c: c + 7200 if c % 7 else None)
     # Small blocks and chunks: lines of one cycle split across both.
-    monkeypatch.setattr(sim.usage_csv, "LINES_PER_BLOCK", 97)
+    monkeypatch.setattr(sim.usage, "LINES_PER_BLOCK", 97)
     monkeypatch.setattr(sim.usage_csv, "LINES_PER_CHUNK", 13)
     _same_bytes_as_the_csv_module(usage, ids, clock.iso, tmp_path)
 
