@@ -67,9 +67,10 @@ def run_steps(scenario: Path, fmt: str, out: Path) -> Steps:
     def timer(write):
         def call(path, *args, **kwargs):
             wall, cpu = time.perf_counter(), time.process_time()
-            write(path, *args, **kwargs)
+            out = write(path, *args, **kwargs)
             timed.append((Path(path).name, time.perf_counter() - wall,
                           time.process_time() - cpu))
+            return out
         return call
 
     for name, write in originals.items():

@@ -2,7 +2,8 @@
 
 A power loss or a full disk can leave a file short or garbled without any error at read
 time; every reader of a results folder calls `verify_results` first and is told which file
-is damaged. Hashing reads each file once (~1.2 GB/s here), after it is written.
+is damaged. Hashing reads each file once (~1.2 GB/s here), after it is written; the usage
+CSV, the one large file, is hashed as it is written, on the writer's thread.
 """
 
 from __future__ import annotations
@@ -32,10 +33,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_entries(folder: Path, skip: str = "summary.json") -> dict[str, dict]:
-    """{name: {"bytes", "sha256"}} for every file in `folder` but `skip`, by name."""
-    return {p.name: {"bytes": p.stat().st_size, "sha256": sha256_of(p)}
-            for p in sorted(folder.iterdir()) if p.name != skip and p.is_file()}
+def file_entries(folder: Path, skip: str = "summary.json",
+                 known: dict[str, dict] | None = None) -> dict[str, dict]:
+    """{name: {"bytes", "sha256"}} for every file in `folder` but `skip`, by name.
+
+    `known` holds entries of files hashed as they were written (the usage CSV); a known
+    entry whose size is not the file's is not trusted: that file is read and hashed.
+    """
+    known = known or {}
+    out = {}
+    for p in sorted(folder.iterdir()):
+        if p.name == skip or not p.is_file():
+            continue
+        size = p.stat().st_size
+        entry = known.get(p.name)
+        out[p.name] = entry if entry and entry["bytes"] == size else {
+            "bytes": size, "sha256": sha256_of(p)}
+    return out
 
 
 def read_summary(folder: str | os.PathLike) -> dict:

@@ -48,17 +48,19 @@ def write_typed(path: Path, table: str, zone: str, columns: dict[str, Sequence])
 
 def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int], str],
                 fmt: str, zone: str = "UTC",
-                progress: Callable[[int], None] | None = None) -> None:
+                progress: Callable[[int], None] | None = None) -> dict | None:
     """The usage table, block by block: one Parquet row group, or one CSV chunk, per block.
 
     `progress(lines)` is called as each block of `lines` bill lines is taken to be written.
+    Returns the CSV file's {"bytes", "sha256"}, hashed as it was written (None: Parquet,
+    small enough to be hashed afterwards).
     """
     if progress is not None:
         usage = _Reporting(usage, progress)
     if fmt == "parquet":
         _write_usage_parquet(path, usage, _TypedUsage(ids, zone))
-        return
-    write_usage_csv(path, usage, ids, remembered(iso))  # cycle ends: next cycle's starts
+        return None
+    return write_usage_csv(path, usage, ids, remembered(iso))  # cycle ends: next cycle's starts
 
 
 class _Reporting:

@@ -318,11 +318,11 @@ class Result:
 
         def fill(folder: Path) -> None:
             with collector_paused():  # millions of short-lived rows, no cycles
-                self._write_files(folder, format, progress)
+                known = self._write_files(folder, format, progress)
             if also is not None:
                 self._write_summary(folder)  # what `also` (figures) reads
                 also(folder)
-            self._write_summary(folder, file_entries(folder))
+            self._write_summary(folder, file_entries(folder, known=known))
 
         if isinstance(out, Claim):
             return out.fill(fill, durable=durable)
@@ -335,13 +335,16 @@ class Result:
             fh.write(json_text.dumps(summary) + "\n")
 
     def _write_files(self, folder: Path, ext: str,
-                     progress: Callable[[int], None] | None = None) -> None:
+                     progress: Callable[[int], None] | None = None) -> dict[str, dict]:
+        """Every table; returns the checksum entries of files hashed while written."""
         if ext == "parquet":
             self._write_parquet(folder)
         else:
             self._write_csv(folder)
-        write_usage(folder / f"usage.{ext}", self.usage_lines, [p.id for p in self.phones],
-                    remembered(self.clock.iso), ext, self.clock.zone_name, progress)
+        usage = write_usage(folder / f"usage.{ext}", self.usage_lines,
+                            [p.id for p in self.phones], remembered(self.clock.iso), ext,
+                            self.clock.zone_name, progress)
+        return {} if usage is None else {f"usage.{ext}": usage}
 
     def _write_csv(self, folder: Path) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)

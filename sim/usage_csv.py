@@ -10,6 +10,7 @@ the csv module's output (tested), at a fraction of its cost.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -28,19 +29,34 @@ _SPECIAL = (",", '"', "\r", "\n")  # characters that make the csv module quote a
 
 
 def write_usage_csv(path: Path, usage: Usage, ids: Sequence[str],
-                    iso: Callable[[int], str]) -> None:
-    """Write the usage table as CSV; file writes overlap making the next chunks."""
+                    iso: Callable[[int], str]) -> dict:
+    """Write the usage table as CSV; return its {"bytes", "sha256"} (manifest.py).
+
+    Each chunk is hashed and written on a thread while the next chunks are made: both
+    release the GIL, so the checksum of a ~1 GB file costs no time of the main thread
+    (read back afterwards, it took ~0.8 s).
+    """
     lines = UsageText(ids, usage.rate_of, iso)
+    digest = hashlib.sha256()
+    size = 0
+
+    def put(chunk: bytes) -> None:
+        digest.update(chunk)
+        fh.write(chunk)
+
     with open(path, "wb") as fh, ThreadPoolExecutor(max_workers=1) as pool:
-        # The write syscalls release the GIL: at most two chunks wait, memory stays flat.
-        pending: deque[Future] = deque([pool.submit(fh.write, HEADER)])
+        # At most two chunks wait, memory stays flat.
+        pending: deque[Future] = deque([pool.submit(put, HEADER)])
+        size += len(HEADER)
         for block in usage.blocks():
             for chunk in lines.chunks(block, LINES_PER_CHUNK):
-                pending.append(pool.submit(fh.write, chunk))
+                pending.append(pool.submit(put, chunk))
+                size += len(chunk)
                 while len(pending) > 2:
                     pending.popleft().result()
         while pending:
             pending.popleft().result()
+    return {"bytes": size, "sha256": digest.hexdigest()}
 
 
 def phone_cells(ids: Sequence[str]) -> list[bytes]:

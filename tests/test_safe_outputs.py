@@ -366,3 +366,16 @@ def test_durable_flushes_every_file_and_both_folders(scenario_file, tmp_path, wo
             "summary.json"} <= names
     assert str(tmp_path) in synced  # the folder holding the swapped names
     assert _snapshot(durable) == _snapshot(plain)
+
+
+def test_a_known_checksum_is_used_only_while_the_files_size_agrees(tmp_path):
+    import hashlib
+
+    from sim.manifest import file_entries
+
+    (tmp_path / "usage.csv").write_bytes(b"phone\n")
+    real = {"bytes": 6, "sha256": hashlib.sha256(b"phone\n").hexdigest()}
+    told = {"bytes": 6, "sha256": "0" * 64}  # hashed while written: taken as it is
+    assert file_entries(tmp_path, known={"usage.csv": told})["usage.csv"] == told
+    stale = {"bytes": 5, "sha256": "0" * 64}  # the file is not what was hashed: read it
+    assert file_entries(tmp_path, known={"usage.csv": stale})["usage.csv"] == real
