@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .clock import remembered
+from .clock import Clock, remembered
 from .money import fmt_e8, from_e8
 from .rating import HOUR
 from .tables import MONEY, schema
@@ -61,6 +61,21 @@ def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int
         _write_usage_parquet(path, usage, _TypedUsage(ids, zone))
         return None
     return write_usage_csv(path, usage, ids, remembered(iso))  # cycle ends: next cycle's starts
+
+
+def write_usage_daily(path: Path, usage: Usage, ids: Sequence[str], clock: Clock, fmt: str,
+                      progress: Callable[[int], None] | None = None) -> None:
+    """The usage table summed per phone and local day (`usage_daily.py`), CSV or Parquet.
+
+    `progress(lines)` is called as each block of `lines` bill lines has been summed.
+    """
+    from .usage_daily import daily_blocks, write_daily_csv, write_daily_parquet
+
+    blocks = daily_blocks(usage, clock.day_start, clock.next_day_start, progress=progress)
+    if fmt == "parquet":
+        write_daily_parquet(path, blocks, ids, clock.zone_name)
+    else:
+        write_daily_csv(path, blocks, ids, remembered(clock.iso))
 
 
 class _Reporting:

@@ -24,7 +24,8 @@ from .gcpause import collector_paused
 from .costs import LOST, MODES, MonthModeCosts, PhoneCosts, monthly_costs, phone_costs
 from .manifest import FILES_KEY, file_entries
 from .money import fmt, from_e8
-from .outputs import FORMATS, USAGE_COLUMNS, write_rows, write_typed, write_usage
+from .outputs import (FORMATS, USAGE_COLUMNS, write_rows, write_typed, write_usage,
+                      write_usage_daily)
 from .rating import HOUR, BillLines
 from .records import LedgerRow, NoteRow, PhoneOutcome, StateRow
 from .usage import NOT_SETTLED, Usage
@@ -39,8 +40,10 @@ FIGURE_STEMS = ("timeline", "money", "compare", "breakeven", "commitment")  # dr
 FIGURE_FILES = tuple(f"{stem}.{ext}" for stem in FIGURE_STEMS for ext in ("png", "svg"))
 TABLE_STEMS = ("costs", "monthly", "commitment")  # further tables other commands may add
 REPORT_FILE = "report.html"  # written by sim.report
+USAGE_DETAILS = ("hourly", "daily", "none")  # what `write` puts in the usage table
+DAILY_FILES = ("usage_daily.csv", "usage_daily.parquet")  # instead of usage.* when daily
 OTHER_FILES = tuple(f"{s}.{ext}" for s in TABLE_STEMS for ext in ("csv", "parquet")) + (
-    REPORT_FILE,)
+    REPORT_FILE, *DAILY_FILES)
 KNOWN_FILES = frozenset(OUTPUT_FILES + PARQUET_FILES + FIGURE_FILES + OTHER_FILES)
 """Every file a results folder may hold: writing replaces such a folder as a whole, so a
 folder holding anything else (a sub-folder, a link, another file) is refused. A new
@@ -305,45 +308,62 @@ class Result:
     # --- files -------------------------------------------------------------------------
     def write(self, out: str | os.PathLike | Claim, format: str = "csv", *,
               durable: bool = False, also: Callable[[Path], Iterable[Path]] | None = None,
-              progress: Callable[[int], None] | None = None) -> Path:
+              progress: Callable[[int], None] | None = None,
+              usage_detail: str = "hourly") -> Path:
         """Write OUTPUT_FILES into `out` whole: a failed or killed write leaves nothing.
 
         `format="parquet"` writes the tables as typed `.parquet` (same rows and values).
+        `usage_detail`: "hourly" writes usage.csv (a bill line per phone and clock hour),
+        "daily" usage_daily.csv instead (the lines summed per phone and local day), "none"
+        neither; summary.json then says `usage_detail` (costs and totals are the same).
         `also(folder)` adds files (figures) before summary.json lists every file's size
         and SHA-256; `durable` flushes them to disk (fsync); `progress(lines)` is called
         as bill lines are written. `out` may be a folder already claimed (`claimed`).
         """
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        if usage_detail not in USAGE_DETAILS:
+            raise ValueError(f"usage_detail must be one of {', '.join(USAGE_DETAILS)}, "
+                             f"not {usage_detail!r}")
+        # Hourly folders stay as before (no key): a folder without it is hourly.
+        extra = {} if usage_detail == "hourly" else {"usage_detail": usage_detail}
 
         def fill(folder: Path) -> None:
             with collector_paused():  # millions of short-lived rows, no cycles
-                known = self._write_files(folder, format, progress)
+                known = self._write_files(folder, format, progress, usage_detail)
             if also is not None:
-                self._write_summary(folder)  # what `also` (figures) reads
+                self._write_summary(folder, extra=extra)  # what `also` (figures) reads
                 also(folder)
-            self._write_summary(folder, file_entries(folder, known=known))
+            self._write_summary(folder, file_entries(folder, known=known), extra)
 
         if isinstance(out, Claim):
             return out.fill(fill, durable=durable)
         with claimed(out, KNOWN_FILES) as claim:  # locked; never replaces others' files
             return claim.fill(fill, durable=durable)
 
-    def _write_summary(self, folder: Path, files: dict | None = None) -> None:
-        summary = self.summary if files is None else {**self.summary, FILES_KEY: files}
+    def _write_summary(self, folder: Path, files: dict | None = None,
+                       extra: dict | None = None) -> None:
+        summary = {**self.summary, **extra} if extra else self.summary
+        summary = summary if files is None else {**summary, FILES_KEY: files}
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
             fh.write(json_text.dumps(summary) + "\n")
 
     def _write_files(self, folder: Path, ext: str,
-                     progress: Callable[[int], None] | None = None) -> dict[str, dict]:
+                     progress: Callable[[int], None] | None = None,
+                     usage_detail: str = "hourly") -> dict[str, dict]:
         """Every table; returns the checksum entries of files hashed while written."""
         if ext == "parquet":
             self._write_parquet(folder)
         else:
             self._write_csv(folder)
-        usage = write_usage(folder / f"usage.{ext}", self.usage_lines,
-                            [p.id for p in self.phones], remembered(self.clock.iso), ext,
-                            self.clock.zone_name, progress)
+        ids = [p.id for p in self.phones]
+        if usage_detail == "daily":
+            write_usage_daily(folder / f"usage_daily.{ext}", self.usage_lines, ids,
+                              self.clock, ext, progress)
+        if usage_detail != "hourly":
+            return {}
+        usage = write_usage(folder / f"usage.{ext}", self.usage_lines, ids,
+                            remembered(self.clock.iso), ext, self.clock.zone_name, progress)
         return {} if usage is None else {f"usage.{ext}": usage}
 
     def _write_csv(self, folder: Path) -> None:

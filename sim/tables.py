@@ -27,7 +27,10 @@ NOTE_KINDS = ("expiry_alert", "expired", "frozen", "released", "auto_renewed",
               "auto_renew_failed", "arrears_started", "arrears_cleared", "balance_low",
               "operation_refused")
 
-TABLES = ("ledger", "usage", "states", "notifications")  # every results folder has them
+TABLES = ("ledger", "usage", "states", "notifications")  # a folder of the default detail
+# The usage table written at each `--usage-detail` (summary.json `usage_detail`; a folder
+# without that key is hourly): bill lines per clock hour, their sums per day, or none.
+USAGE_TABLE = {"hourly": "usage", "daily": "usage_daily", "none": None}
 COST_TABLES = ("costs", "monthly")  # both views of cost (sim/costs.py), in newer folders
 CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("costs", "billing"): BILLINGS,
@@ -38,6 +41,7 @@ CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("states", "state"): STATES,
     ("notifications", "kind"): NOTE_KINDS,
     ("usage", "phone"): (),  # the phones, in summary order (many lines, few phones)
+    ("usage_daily", "phone"): (),
 }
 
 NULLABLE_INTS = {("notifications", "days_before")}  # only for expiry alerts
@@ -57,6 +61,9 @@ def schema(table: str, zone: str) -> pa.Schema:
                    ("detail", TEXT)],
         "usage": [("phone", category("phone")), ("cycle_start", time), ("cycle_end", time),
                   ("seconds", pa.int64()), ("amount", MONEY), ("settled_at", time)],
+        "usage_daily": [("phone", category("phone")), ("day_start", time), ("day_end", time),
+                        ("lines", pa.int64()), ("seconds", pa.int64()), ("amount", MONEY),
+                        ("settled_at", time)],
         "states": [("phone", TEXT), ("billing", category("billing")),
                    ("state", category("state")), ("start", time), ("end", time)],
         "notifications": [("time", time), ("phone", TEXT), ("kind", category("kind")),
