@@ -21,6 +21,11 @@ HOUR = 3600
 # (three ISO instants with offsets, seconds, amount); Parquet stores repeated strings once.
 CSV_LINE_BYTES = 96
 PARQUET_LINE_BYTES = 4
+# `--usage-detail daily`: a line per phone and local day; CSV holds the id plus ~100
+# characters (three instants, lines, seconds, amount), Parquet ~TBD bytes.
+DAY = 86400
+DAILY_CSV_LINE_BYTES = 100
+DAILY_PARQUET_LINE_BYTES = 8
 SETTLEMENT_BYTES = {"csv": 200, "parquet": 60}  # a ledger row with its two periods' text
 BILL_RUN_HOURS = {"hourly": 1, "daily": 24, "monthly": 731}
 OTHER_BYTES_PER_PHONE = 2_000  # orders, states, notifications, summary: small per phone
@@ -32,9 +37,10 @@ class OutputEstimate:
 
     lines: int
     bytes: int
+    unit: str = "bill lines"  # what `lines` counts: "daily usage lines" at daily detail
 
     def __str__(self) -> str:
-        return f"about {self.lines:,} bill lines, {human_bytes(self.bytes)}"
+        return f"about {self.lines:,} {self.unit}, {human_bytes(self.bytes)}"
 
 
 def human_bytes(n: float) -> str:
@@ -45,8 +51,10 @@ def human_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def estimate_output(scenario: Scenario, fmt: str = "csv") -> OutputEstimate:
-    """Bill lines and bytes a run of `scenario` writes, at most (see the module note)."""
+def estimate_output(scenario: Scenario, fmt: str = "csv",
+                    usage_detail: str = "hourly") -> OutputEstimate:
+    """Usage lines and bytes a run of `scenario` writes, at most (see the module note):
+    bill lines (hourly detail), daily lines (daily) or none (none)."""
     scenario = expand(scenario)  # generated phones count too (replication 0)
     epoch = Clock(scenario.timezone).epoch  # times may be naive (wall clock) or aware
     end = epoch(scenario.end)
@@ -62,13 +70,22 @@ def estimate_output(scenario: Scenario, fmt: str = "csv") -> OutputEstimate:
                 stop = min(stop, at)
                 break
         if ppu_from is not None and ppu_from < stop:
-            hours = math.ceil((stop - ppu_from) / HOUR) + 1  # partial first and last hours
-            lines += hours
-            per_line = (len(phone.id.encode()) + CSV_LINE_BYTES if fmt == "csv"
-                        else PARQUET_LINE_BYTES)
-            size += hours * per_line
             first, last = min(first, ppu_from), max(last, stop)
+            if usage_detail == "none":
+                continue
+            if usage_detail == "daily":  # partial first and last days; a 23 h day: one more
+                count = math.ceil((stop - ppu_from) / DAY) + 2
+                per_line = (len(phone.id.encode()) + DAILY_CSV_LINE_BYTES if fmt == "csv"
+                            else DAILY_PARQUET_LINE_BYTES)
+            else:
+                count = math.ceil((stop - ppu_from) / HOUR) + 1  # partial first, last hours
+                per_line = (len(phone.id.encode()) + CSV_LINE_BYTES if fmt == "csv"
+                            else PARQUET_LINE_BYTES)
+            lines += count
+            size += count * per_line
     if first < last:
         runs = math.ceil((last - first) / HOUR / BILL_RUN_HOURS[scenario.policy.bill_run]) + 1
         size += runs * SETTLEMENT_BYTES.get(fmt, SETTLEMENT_BYTES["csv"])
-    return OutputEstimate(lines, size + OTHER_BYTES_PER_PHONE * len(scenario.phones))
+    unit = {"daily": "daily usage lines", "none": "usage lines (none written)"}.get(
+        usage_detail, "bill lines")
+    return OutputEstimate(lines, size + OTHER_BYTES_PER_PHONE * len(scenario.phones), unit)

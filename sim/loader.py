@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from .manifest import verify_results
+from .manifest import DamagedResults, verify_results
 from .money import fmt
-from .tables import CATEGORIES, NULLABLE_INTS, TABLES, schema
+from .tables import CATEGORIES, NULLABLE_INTS, USAGE_TABLE, schema
 
 # pandas' own unit for timestamps: the frames of `read_results` and of `Result` compare equal.
 FRAME_TIME = "us"
@@ -30,7 +30,10 @@ FRAME_TIME = "us"
 class Results:
     """A results folder read back: `summary`, and `ledger`, `usage`, `states`,
     `notifications`, `costs`, `monthly` as typed DataFrames (see the interface contract
-    for the columns; `costs` and `monthly` are None for folders written before them)."""
+    for the columns; `costs` and `monthly` are None for folders written before them).
+
+    `usage_detail` says which usage table the folder holds: "hourly" (`usage`, the default
+    and every older folder), "daily" (`usage_daily`) or "none"; the other is None."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
@@ -41,7 +44,12 @@ class Results:
         self.summary: dict = verify_results(self.folder)
         self.zone: str = self.summary.get("timezone") or "UTC"
         self.format = "parquet" if (self.folder / "ledger.parquet").exists() else "csv"
-        for name in TABLES:
+        self.usage_detail: str = self.summary.get("usage_detail", "hourly")
+        if self.usage_detail not in USAGE_TABLE:
+            raise DamagedResults(self.folder, "summary.json", "has an unknown usage_detail "
+                                 f"{self.usage_detail!r} (one of {', '.join(USAGE_TABLE)})")
+        usage = USAGE_TABLE[self.usage_detail]
+        for name in ("ledger", "states", "notifications", *([usage] if usage else [])):
             if not self.path(name).is_file():
                 raise FileNotFoundError(f"{self.folder}: {self.path(name).name} is missing")
 
@@ -84,7 +92,7 @@ class Results:
         if (table, field.name) in CATEGORIES:
             known = CATEGORIES[(table, field.name)] or tuple(self.summary.get("phones", {}))
             return _categorical(column, known)
-        if pa.types.is_decimal(kind) and table != "usage":
+        if pa.types.is_decimal(kind) and table not in ("usage", "usage_daily"):
             return _as_written(column)
         return column.to_pandas()  # Decimal objects for money, text for the rest
 
@@ -93,8 +101,14 @@ class Results:
         return self.frame("ledger")
 
     @cached_property
-    def usage(self) -> pd.DataFrame:
-        return self.frame("usage")
+    def usage(self) -> pd.DataFrame | None:
+        """Bill lines per phone and clock hour; None if the folder has no hourly detail."""
+        return self.frame("usage") if self.usage_detail == "hourly" else None
+
+    @cached_property
+    def usage_daily(self) -> pd.DataFrame | None:
+        """Bill lines summed per phone and local day; None unless the folder is daily."""
+        return self.frame("usage_daily") if self.usage_detail == "daily" else None
 
     @cached_property
     def states(self) -> pd.DataFrame:

@@ -26,11 +26,11 @@ def _claim(out: Path, stack: contextlib.ExitStack):
     return claim_folder(out, stack, KNOWN_FILES, "results")
 
 
-def _check_size(loaded, claim, file_format: str, force: bool) -> bool:
+def _check_size(loaded, claim, file_format: str, force: bool, detail: str) -> bool:
     """Refuse (exit 2) a run whose outputs would not fit; True if it is worth a progress bar."""
     from sim.estimate import estimate_output, human_bytes
 
-    estimate = estimate_output(loaded, file_format)
+    estimate = estimate_output(loaded, file_format, detail)
     free = shutil.disk_usage(claim.target.parent).free
     if estimate.bytes > free and not force:
         click.echo(f"{PROG}: the outputs would take {estimate}, more than the "
@@ -142,6 +142,11 @@ def _summary_table(summary: dict, written: Path | str) -> str:
 @click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]),
               default="csv", show_default=True,
               help="Format of the tables (parquet: the same rows, typed, for large runs).")
+@click.option("--usage-detail", "usage_detail", type=click.Choice(["hourly", "daily", "none"]),
+              default="hourly", show_default=True,
+              help="The usage table: a bill line per phone and clock hour (usage.csv), "
+                   "their sums per phone and local day (usage_daily.csv), or none. Costs "
+                   "and totals are the same.")
 @click.option("--report", "html", is_flag=True,
               help="Also write report.html, one self-contained page, into the outputs folder.")
 @click.option("--strict", is_flag=True,
@@ -152,8 +157,8 @@ def _summary_table(summary: dict, written: Path | str) -> str:
                    "power loss leaves the old or the new results whole (slower).")
 @click.option("--force", is_flag=True,
               help="Write even if the estimated outputs exceed the free disk space.")
-def run(scenario: Path, out: Path | None, draw: bool, file_format: str, html: bool,
-        strict: bool, durable: bool, force: bool) -> None:
+def run(scenario: Path, out: Path | None, draw: bool, file_format: str, usage_detail: str,
+        html: bool, strict: bool, durable: bool, force: bool) -> None:
     """Simulate SCENARIO, write its outputs and print a short summary."""
     obj = click.get_current_context().obj
     if isinstance(obj, dict) and obj.get(OWN_PROCESS):
@@ -169,12 +174,15 @@ def run(scenario: Path, out: Path | None, draw: bool, file_format: str, html: bo
         from sim.scenario import expand
 
         plain = expand(loaded)  # a generate: fleet is drawn for replication 0
-        big = _check_size(plain, claim, file_format, force)
+        big = _check_size(plain, claim, file_format, force, usage_detail)
         pause_point("simulating")
         result = simulate(plain)
+        # Daily: the bar counts the bill lines summed (what takes the time), not the days.
         bar = stack.enter_context(click.progressbar(
-            length=len(result.usage_lines), label="writing bill lines", file=sys.stderr)
-        ) if big else None
+            length=len(result.usage_lines), file=sys.stderr,
+            label="summing bill lines per day" if usage_detail == "daily"
+            else "writing bill lines")
+        ) if big and usage_detail != "none" else None
         figures: list[Path] = []
 
         def draw_figures(folder: Path) -> None:  # inside the swap: figures whole or absent
@@ -183,7 +191,8 @@ def run(scenario: Path, out: Path | None, draw: bool, file_format: str, html: bo
         try:
             result.write(claim, format=file_format, durable=durable,
                          also=draw_figures if draw else None,
-                         progress=bar.update if bar is not None else None)
+                         progress=bar.update if bar is not None else None,
+                         usage_detail=usage_detail)
         except OSError as exc:
             raise write_failed(exc, out_dir, whole=True) from None
     click.echo(_summary_table(result.summary, out_dir))

@@ -37,7 +37,8 @@ class Run:
     ledger: pd.DataFrame        # t, phone, kind, amount, paid_from, balance_after, detail
     states: pd.DataFrame        # phone, billing, state, t0, t1 (open intervals end at `end`)
     notes: pd.DataFrame         # t, phone, kind, detail
-    usage: pd.DataFrame         # per clock hour: cycle_start, t (cycle end cut at `end`), amount
+    usage: pd.DataFrame         # per clock hour (per day in a daily folder, none in a folder
+                                # without usage): cycle_start, t (its end cut at `end`), amount
     monthly: pd.DataFrame | None = None  # monthly.csv: month, billing, cash, accrued (floats)
 
 
@@ -118,7 +119,17 @@ def load_run(folder: str | Path) -> Run:
 
 def _usage(results, epoch: int, end: float) -> pd.DataFrame:
     """Bill lines summed per clock hour first (exactly, in Arrow): a fleet has many lines,
-    few hours."""
+    few hours. A daily folder gives them per day; a folder without usage, none (the
+    figures of newer folders draw pay-per-use from monthly.csv)."""
+    if results.usage_detail == "none":
+        return pd.DataFrame({"cycle_start": [], "t": [], "amount": []}, dtype=float)
+    if results.usage_detail == "daily":
+        per_day = (results.table("usage_daily", ["day_start", "day_end", "amount"])
+                   .group_by(["day_start", "day_end"]).aggregate([("amount", "sum")])
+                   .sort_by("day_start"))
+        return pd.DataFrame({"cycle_start": _days(per_day["day_start"], epoch),
+                             "t": np.minimum(_days(per_day["day_end"], epoch), end),
+                             "amount": _floats(per_day["amount_sum"])})
     per_hour = (results.table("usage", ["cycle_start", "amount"])
                 .group_by("cycle_start").aggregate([("amount", "sum")])
                 .sort_by("cycle_start"))
