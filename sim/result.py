@@ -280,6 +280,26 @@ class Result:
         }, columns=USAGE_COLUMNS)
 
     @cached_property
+    def usage_daily(self) -> pd.DataFrame:
+        """The bill lines summed per phone and local day, as `usage_detail="daily"` writes."""
+        import pandas as pd
+
+        from .usage_daily import DAILY_COLUMNS, all_days
+
+        days = all_days(self.usage_lines, self.clock.day_start, self.clock.next_day_start)
+        ids = np.array([p.id for p in self.phones] or [""], dtype=object)
+        done = days.settled != NOT_SETTLED
+        return pd.DataFrame({
+            "phone": pd.Series(ids[days.phone] if len(days) else [], dtype=object),
+            "day_start": self._times(days.day_start),
+            "day_end": self._times(days.day_end),
+            "lines": pd.Series(days.lines, dtype="int64"),
+            "seconds": pd.Series(days.seconds, dtype="int64"),
+            "amount": pd.Series([from_e8(int(a)) for a in days.amount_e8], dtype=object),
+            "settled_at": self._times(np.where(done, days.settled, 0)).where(done),
+        }, columns=DAILY_COLUMNS)
+
+    @cached_property
     def states(self) -> pd.DataFrame:
         import pandas as pd
 

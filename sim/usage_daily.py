@@ -17,7 +17,7 @@ import csv
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +103,18 @@ def sum_days(lines: BillLines, settled: np.ndarray, bounds: np.ndarray) -> Daily
         seconds=np.add.reduceat(lines.seconds[order], first),
         amount_e8=np.add.reduceat(lines.amount_e8[order], first),  # exact: integers
         settled=np.where(latest == _LATEST, NOT_SETTLED, latest))
+
+
+def all_days(usage: Usage, day_start: Callable[[int], int],
+             next_day_start: Callable[[int], int]) -> DailyLines:
+    """Every daily line at once (as much memory as they need)."""
+    blocks = list(daily_blocks(usage, day_start, next_day_start))
+    if not blocks:
+        empty = np.zeros(0, dtype=np.int64)
+        return DailyLines(empty, empty, empty, empty, empty,
+                          empty.astype(usage.rate_of.dtype), empty)
+    return DailyLines(*(np.concatenate([getattr(b, f.name) for b in blocks])
+                        for f in fields(DailyLines)))
 
 
 # --- CSV ---------------------------------------------------------------------------------
