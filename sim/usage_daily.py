@@ -5,7 +5,7 @@ zone (23 or 25 clock hours on a daylight-saving day): `lines` of them, their `se
 `amount` = the exact sum of their 8-decimal amounts (billing-rules §4: each line is rounded
 once, the day is never re-rated), so per phone and in total the daily table holds the
 hourly table's sums. `settled_at` is the latest settlement of the day's lines, empty when
-any of them is not settled at `end` (docs/rules.md, decision 28).
+any of them is not settled at `end` (docs/rules.md, decision 29).
 
 The hourly lines are made a few whole days at a time (one window of cycles per block, as
 `Usage.blocks` makes them) and summed there; they are never all in memory.
