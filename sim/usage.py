@@ -90,8 +90,9 @@ class Usage:
 
         An interval's lines are its first and last (partial) cycles plus full hours between,
         and a full-hour line is exactly the rate. Partial pieces of one phone in one cycle
-        are merged before rounding, as the lines are. Returns (key, cycle, amount) of the
-        partial lines, the number of full hours of each interval and the rates' dtype.
+        are merged before rounding, as the lines are. Returns (key, cycle, seconds, amount)
+        of the partial lines, the number of full hours of each interval, the rates and
+        their dtype.
         """
         sp, rate_of = self.spans, self.rate_of
         last = sp.first + HOUR * (sp.count - 1)
@@ -115,13 +116,13 @@ class Usage:
         dtype = object if wide else np.int64
         rate = rate_of.astype(dtype)
         amount = (2 * rate[key] * sec + HOUR) // (2 * HOUR)
-        return key, cycle, amount, full, rate, dtype
+        return key, cycle, sec, amount, full, rate, dtype
 
     def _totals(self, phones: int) -> tuple[np.ndarray, int]:
         """Each phone's sum of line amounts and the number of lines, without the lines."""
         if not len(self.spans):
             return np.zeros(phones, dtype=self.rate_of.dtype), 0
-        key, _, amount, full, rate, dtype = self._pieces()
+        key, _, _, amount, full, rate, dtype = self._pieces()
         sp = self.spans
         totals = np.zeros(phones, dtype=dtype)
         np.add.at(totals, key, amount)
@@ -132,7 +133,7 @@ class Usage:
         """The covered cycles and, per cycle, the sum of its lines over every phone."""
         if not len(self.spans):
             return self.cycles, np.zeros(0, dtype=np.int64)
-        _, cycle, amount, full, rate, dtype = self._pieces()
+        _, cycle, _, amount, full, rate, dtype = self._pieces()
         sp, cycles = self.spans, self.cycles
         totals = np.zeros(len(cycles) + 1, dtype=dtype)
         np.add.at(totals, np.searchsorted(cycles, cycle), amount)

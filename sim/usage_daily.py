@@ -72,36 +72,98 @@ def daily_blocks(usage: Usage, day_start: Callable[[int], int],
     if len(bounds) < 2 or not usage.count:
         return
     per_day = max(1, usage.count * 86400 // max(1, int(bounds[-1] - bounds[0])))
-    step = max(1, lines_per_block // per_day)
+    # Settlements in cycle order, the unsettled last (bill runs settle in order): a day's
+    # latest settlement is its last line's, so days are summed from the intervals alone.
+    latest = np.where(usage.settled == NOT_SETTLED, _LATEST, usage.settled)
+    if np.all(latest[1:] >= latest[:-1]):
+        blocks = _from_intervals(usage, bounds, max(1, lines_per_block * 24 // per_day))
+    else:
+        blocks = _from_lines(usage, bounds, max(1, lines_per_block // per_day))
+    for block, lines in blocks:
+        if len(block):
+            yield block
+        if progress is not None:
+            progress(lines)
+
+
+def _from_lines(usage: Usage, bounds: np.ndarray, step: int):
+    """Daily lines summed from the hourly lines, `step` days at a time (the reference)."""
     for i in range(0, len(bounds) - 1, step):
         window = bounds[i:i + step + 1]
         lines = cycle_lines(usage.spans, usage.rate_of, int(window[0]), int(window[-1]))
         if len(lines):
-            yield sum_days(lines, usage.settled_for(lines.cycle_start), window)
-        if progress is not None:
-            progress(len(lines))
+            yield sum_days(lines, usage.settled_for(lines.cycle_start), window), len(lines)
+
+
+def _from_intervals(usage: Usage, bounds: np.ndarray, step: int):
+    """Daily lines from the billable intervals, `step` days at a time, no hourly line made.
+
+    A day's lines are the partial (first and last) lines of the intervals that start there,
+    merged per phone and hour and rounded as the lines are (`Usage._pieces`), plus each
+    interval's full hours on that day, each exactly the phone's rate; its latest
+    settlement is its last line's (settlements follow the cycles' order).
+    """
+    key, cycle, sec, amount, full, rate, _ = usage._pieces()
+    part_day = np.searchsorted(bounds, cycle, side="right") - 1
+    sp = usage.spans
+    has = np.flatnonzero(full > 0)  # intervals with full hours: cycles m = 1 .. count - 2
+    first, count, span_key = sp.first[has], sp.count[has], sp.key[has]
+    day_a = np.searchsorted(bounds, first + HOUR, side="right") - 1
+    day_b = np.searchsorted(bounds, first + HOUR * (count - 2), side="right") - 1
+    for i in range(0, len(bounds) - 1, step):
+        j = min(i + step, len(bounds) - 1)  # days i .. j-1
+        p = np.flatnonzero((part_day >= i) & (part_day < j))
+        lo, hi = np.maximum(day_a, i), np.minimum(day_b, j - 1)
+        s = np.flatnonzero(lo <= hi)
+        days = hi[s] - lo[s] + 1
+        s_of = np.repeat(s, days)  # one record per interval and day of its full hours
+        d = np.repeat(lo[s], days) + (np.arange(len(s_of)) - np.repeat(np.cumsum(days) - days,
+                                                                        days))
+        f = first[s_of]
+        m_lo = np.maximum(1, -((f - bounds[d]) // HOUR))  # ceil((day start - first) / H)
+        m_hi = np.minimum(count[s_of] - 1, -((f - bounds[d + 1]) // HOUR))
+        n = m_hi - m_lo
+        k = span_key[s_of]
+        phone = np.concatenate([key[p], k])
+        day = np.concatenate([part_day[p], d])
+        lines = np.concatenate([np.ones(len(p), dtype=np.int64), n])
+        seconds = np.concatenate([sec[p], HOUR * n])
+        amounts = np.concatenate([amount[p], rate[k] * n])
+        last = np.concatenate([cycle[p], f + HOUR * (m_hi - 1)])
+        keep = lines > 0
+        if not keep.all():
+            phone, day, lines, seconds, amounts, last = (
+                a[keep] for a in (phone, day, lines, seconds, amounts, last))
+        if len(phone):
+            yield _summed(phone, day, lines, seconds, amounts,
+                          usage.settled_for(last), bounds), int(lines.sum())
 
 
 def sum_days(lines: BillLines, settled: np.ndarray, bounds: np.ndarray) -> DailyLines:
     """Hourly `lines` (with each line's settlement) summed per phone and day of `bounds`."""
     day = np.searchsorted(bounds, lines.cycle_start, side="right") - 1
-    phones = int(lines.phone.max()) + 1
-    key = day.astype(np.int64) * phones + lines.phone
-    # Lines come cycle by cycle, phones increasing in each: a day is a few sorted runs.
+    return _summed(lines.phone, day, np.ones(len(lines), dtype=np.int64), lines.seconds,
+                   lines.amount_e8, settled, bounds)
+
+
+def _summed(phone, day, lines, seconds, amount, settled, bounds) -> DailyLines:
+    """Records (phone, index of its day in `bounds`, lines, seconds, amount, settlement)
+    summed per day and phone, in that order."""
+    key = day.astype(np.int64) * (int(phone.max()) + 1) + phone
+    # Hourly lines come cycle by cycle, phones increasing in each: a day is a few sorted runs.
     order = np.argsort(key, kind="stable")
     key = key[order]
-    first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    count = np.diff(np.append(first, len(key)))
+    at = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     latest = np.where(settled == NOT_SETTLED, _LATEST, settled)[order]
-    latest = np.maximum.reduceat(latest, first)
-    d = day[order][first]
+    latest = np.maximum.reduceat(latest, at)
+    d = day[order][at]
     return DailyLines(
-        phone=lines.phone[order][first],
+        phone=phone[order][at],
         day_start=bounds[d],
         day_end=bounds[d + 1],
-        lines=count.astype(np.int64),
-        seconds=np.add.reduceat(lines.seconds[order], first),
-        amount_e8=np.add.reduceat(lines.amount_e8[order], first),  # exact: integers
+        lines=np.add.reduceat(lines[order], at),
+        seconds=np.add.reduceat(seconds[order], at),
+        amount_e8=np.add.reduceat(amount[order], at),  # exact: integers
         settled=np.where(latest == _LATEST, NOT_SETTLED, latest))
 
 

@@ -105,6 +105,29 @@ def test_daily_lines_are_the_exact_sums_of_each_phone_and_days_hourly_lines(zone
         assert sum(per_phone.values()) == usage.total_e8
 
 
+def test_settlements_out_of_cycle_order_are_summed_from_the_lines(zone="Europe/Berlin"):
+    # Bill runs settle in cycle order, so days are summed from the intervals; any other
+    # order (not made by the engine) takes the hourly lines and gives the same sums.
+    rng = np.random.default_rng(3)
+    clock = Clock(zone)
+    intervals, rates = _intervals(rng, zone)
+    jumbled = {}
+
+    def settled_at(cycle: int) -> int | None:
+        return jumbled.setdefault(cycle, None if rng.random() < 0.3
+                                  else cycle + int(rng.integers(3600, 86400 * 3)))
+
+    usage = Usage(intervals, rates, 200, clock.hour_start, settled_at)
+    expected = _by_day(usage, clock)
+    got = {}
+    for block in daily_blocks(usage, clock.day_start, clock.next_day_start, 50):
+        for k, s, n, sec, a, d in zip(*(getattr(block, f).tolist() for f in (
+                "phone", "day_start", "lines", "seconds", "amount_e8", "settled"))):
+            got[(clock.date(s), k)] = (n, sec, a, d)
+    assert got == expected
+    assert any(d == NOT_SETTLED for *_, d in got.values())
+
+
 def test_a_daylight_saving_day_has_23_or_25_hours_of_lines():
     clock = Clock("Europe/Berlin")
     start, stop = clock.epoch(dt.datetime(2024, 3, 30)), clock.epoch(dt.datetime(2024, 11, 1))
@@ -289,7 +312,7 @@ def test_cli_usage_detail_writes_the_table_asked_for(tmp_path):
         outs[detail] = tmp_path / detail
         args = ["run", str(scenario), "--out", str(outs[detail])]
         if detail != "hourly":
-            args += ["--usage-detail", detail]
+            args += ["--usage-detail", detail, "--plot"]  # figures drawn inside the write
         done = CliRunner().invoke(cli, args)
         assert done.exit_code == 0, done.output
     assert (outs["hourly"] / "usage.csv").is_file()
@@ -299,6 +322,13 @@ def test_cli_usage_detail_writes_the_table_asked_for(tmp_path):
     totals = {d: json.loads((o / "summary.json").read_text())["total_cost"]
               for d, o in outs.items()}
     assert len(set(totals.values())) == 1
+    assert (outs["daily"] / "money.png").is_file() and (outs["none"] / "timeline.png").is_file()
+    # Rewriting a folder at another detail replaces it whole: no usage table is left over.
+    done = CliRunner().invoke(cli, ["run", str(scenario), "--out", str(outs["hourly"]),
+                                    "--usage-detail", "none"])
+    assert done.exit_code == 0, done.output
+    assert not any(p.name.startswith("usage") for p in outs["hourly"].iterdir())
+    assert read_results(outs["hourly"]).usage_detail == "none"
 
 
 def test_cli_refuses_a_bad_usage_detail_and_writes_nothing(tmp_path):
