@@ -65,6 +65,11 @@ def hours(seconds: int | float) -> float:
     return round(seconds / 3600, 6) + 0.0  # + 0.0: never -0.0
 
 
+def _detail_key(usage_detail: str) -> dict:
+    """summary.json's `usage_detail`; hourly folders stay as before, without the key."""
+    return {} if usage_detail == "hourly" else {"usage_detail": usage_detail}
+
+
 class Result:
     """Outputs of one simulated scenario (see the interface contract for every column)."""
 
@@ -345,8 +350,7 @@ class Result:
         if usage_detail not in USAGE_DETAILS:
             raise ValueError(f"usage_detail must be one of {', '.join(USAGE_DETAILS)}, "
                              f"not {usage_detail!r}")
-        # Hourly folders stay as before (no key): a folder without it is hourly.
-        extra = {} if usage_detail == "hourly" else {"usage_detail": usage_detail}
+        extra = _detail_key(usage_detail)
 
         def fill(folder: Path) -> None:
             with collector_paused():  # millions of short-lived rows, no cycles

@@ -76,6 +76,7 @@ def daily_blocks(usage: Usage, day_start: Callable[[int], int],
     # latest settlement is its last line's, so days are summed from the intervals alone.
     latest = np.where(usage.settled == NOT_SETTLED, _LATEST, usage.settled)
     if np.all(latest[1:] >= latest[:-1]):
+        # ~lines_per_block daily records a block (a daily line sums up to 25 hourly ones)
         blocks = _from_intervals(usage, bounds, max(1, lines_per_block * 24 // per_day))
     else:
         blocks = _from_lines(usage, bounds, max(1, lines_per_block // per_day))
