@@ -1,6 +1,7 @@
 """Where the time of one `koophone-sim run` goes: the command's steps, timed one by one.
 
-    python benchmarks/stages.py SCENARIO [--format csv|parquet] [--out DIR] [--profile N]
+    python benchmarks/stages.py SCENARIO [--format csv|parquet] [--usage-detail D]
+                                [--out DIR] [--profile N]
 
 Does what `run` does, in the same order and with the collector off as the command has it
 (importing, reading the file, checking it, simulating, then each output file), and prints
@@ -41,7 +42,7 @@ class Steps:
         return "\n".join(lines)
 
 
-def run_steps(scenario: Path, fmt: str, out: Path) -> Steps:
+def run_steps(scenario: Path, fmt: str, out: Path, usage_detail: str = "hourly") -> Steps:
     """The command's steps, each timed."""
     gc.disable()  # as `koophone-sim run` has it
     steps = Steps()
@@ -61,7 +62,8 @@ def run_steps(scenario: Path, fmt: str, out: Path) -> Steps:
 
     # Time each table as Result.write writes it; the rest of the write is summary.json,
     # the folder swap and whatever else the write does.
-    originals = {name: getattr(module, name) for name in ("write_rows", "write_usage")}
+    originals = {name: getattr(module, name)
+                 for name in ("write_rows", "write_usage", "write_usage_daily")}
     timed: list[tuple[str, float, float]] = []
 
     def timer(write):
@@ -76,7 +78,7 @@ def run_steps(scenario: Path, fmt: str, out: Path) -> Steps:
     for name, write in originals.items():
         setattr(module, name, timer(write))
     try:
-        result.write(out / "results", format=fmt)
+        result.write(out / "results", format=fmt, usage_detail=usage_detail)
     finally:
         for name, write in originals.items():
             setattr(module, name, write)
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", type=Path)
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--usage-detail", choices=("hourly", "daily", "none"), default="hourly")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--profile", type=int, default=0)
     args = parser.parse_args(argv)
@@ -102,11 +105,12 @@ def main(argv: list[str] | None = None) -> int:
             import pstats
 
             profiler = cProfile.Profile()
-            steps = profiler.runcall(run_steps, args.scenario, args.format, Path(tmp))
+            steps = profiler.runcall(run_steps, args.scenario, args.format, Path(tmp),
+                                     args.usage_detail)
             print(steps.report())
             pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
         else:
-            print(run_steps(args.scenario, args.format, Path(tmp)).report())
+            print(run_steps(args.scenario, args.format, Path(tmp), args.usage_detail).report())
     return 0
 
 
