@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="yaml: the CLI end to end on a scenario file; table: the same "
                              "with the fleet in Parquet tables; api: simulate + write "
                              "in-process")
+    parser.add_argument("--scenario", type=Path, default=None,
+                        help="time the command on this scenario file (a fleet made before, "
+                             "e.g. a million phones' tables) instead of generating one; "
+                             "--phones, --years and --seed then only label the report")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--naive-repeat", type=int, default=None,
                         help="runs of the naive reference (default: --repeat; 0 skips it)")
@@ -172,13 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="fleet-bench-", dir=args.workdir) as tmp:
         ours, naive = [], []
         scenario = Path(tmp) / f"fleet-{args.phones}.yaml"
-        if args.input == "yaml":
+        if args.scenario is not None:
+            scenario = args.scenario
+        elif args.input == "yaml":
             scenario.write_text(dump_yaml(fleet_scenario(args.phones, args.years, args.seed)),
                                 encoding="utf-8")
         elif args.input == "table":
             scenario = write_fleet_tables(fleet_scenario(args.phones, args.years, args.seed),
                                           Path(tmp))
-        inputs_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
+        inputs_mb = sum(f.stat().st_size for f in scenario.parent.iterdir()
+                        if f.is_file()) / 1e6
         for i in range(max(args.repeat, naive_repeat)):
             if i < args.repeat:
                 if args.input != "api":
