@@ -87,9 +87,19 @@ class Result:
         self.phones = phones
         self.refused = refused
         self.balance_alert = balance_alert
-        self.costs: PhoneCosts = phone_costs(phones, ledger, states, notes, usage, start, end)
+
+    # Costs and the summary are made when first asked for: `run` asks while the usage table
+    # is being written on the other core (Result.write), not before it starts.
+    @cached_property
+    def costs(self) -> PhoneCosts:
         """Both views of every phone's cost (sim/costs.py: the one definition)."""
-        self.summary = self._summary()
+        return phone_costs(self.phones, self.ledger_rows, self.state_rows, self.note_rows,
+                           self.usage_lines, self.start, self.end)
+
+    @cached_property
+    def summary(self) -> dict:
+        """summary.json's content (without its `files` list)."""
+        return self._summary()
 
     # --- summary -----------------------------------------------------------------------
     def phone_costs(self) -> dict[str, Decimal]:
