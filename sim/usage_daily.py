@@ -7,8 +7,9 @@ once, the day is never re-rated), so per phone and in total the daily table hold
 hourly table's sums. `settled_at` is the latest settlement of the day's lines, empty when
 any of them is not settled at `end` (docs/rules.md, decision 29).
 
-The hourly lines are made a few whole days at a time (one window of cycles per block, as
-`Usage.blocks` makes them) and summed there; they are never all in memory.
+Days are summed a few at a time from the billable intervals (O(phone-days), no hourly
+line is made); when settlements do not follow the cycles' order (never from the engine),
+from the hourly lines of those days instead, made as `Usage.blocks` makes them.
 """
 
 from __future__ import annotations
@@ -99,10 +100,10 @@ def _from_lines(usage: Usage, bounds: np.ndarray, step: int):
 def _from_intervals(usage: Usage, bounds: np.ndarray, step: int):
     """Daily lines from the billable intervals, `step` days at a time, no hourly line made.
 
-    A day's lines are the partial (first and last) lines of the intervals that start there,
-    merged per phone and hour and rounded as the lines are (`Usage._pieces`), plus each
-    interval's full hours on that day, each exactly the phone's rate; its latest
-    settlement is its last line's (settlements follow the cycles' order).
+    A day's lines are the partial (first and last) lines of intervals whose cycle starts
+    that day, merged per phone and hour and rounded as the lines are (`Usage._pieces`),
+    plus each interval's full hours on that day, each exactly the phone's rate; its
+    latest settlement is its last line's (settlements follow the cycles' order).
     """
     key, cycle, sec, amount, full, rate, _ = usage._pieces()
     part_day = np.searchsorted(bounds, cycle, side="right") - 1
