@@ -89,9 +89,9 @@ class Phone:
         self._waking_at: int | None = None  # the instant the lifecycle process sleeps until
 
     # --- the lifecycle process ---------------------------------------------------------
-    def lifecycle(self, rank: int):
-        """Open the phone at its `at`, then sleep from one lifecycle instant to the next."""
-        yield At(self.env, self.opened_at, rank)
+    def lifecycle(self):
+        """Open the phone (started at its `at`), then sleep from one lifecycle instant to
+        the next."""
         self.run.attempt(self, "purchase" if self.billing != PPU else "create", self._open)
         while self.state is not None and self.state not in TERMINAL:
             deadline = self._waking_at = self._next_deadline()
@@ -204,7 +204,7 @@ class Phone:
         self.account.ppu_active[self.id] = self
 
     # --- operations (called through Run.attempt, which records refusals) ---------------
-    def act(self, action: Action, t: int) -> None:
+    def act(self, t: int, action: Action) -> None:
         """Carry out one scenario action now, or raise Refused."""
         if self.state is None:
             if t < self.opened_at:

@@ -39,20 +39,42 @@ class Run:
 
     # --- set-up ------------------------------------------------------------------------
     def execute(self) -> None:
-        """Schedule everything the scenario says, then run the window [start, end)."""
+        """Schedule the top-ups and start the bill runs and the file order, then run the
+        window [start, end)."""
         for topup in self.scenario.account.topups:
             At(self.env, self.clock.epoch(topup.at), events.TOPUP).callbacks.append(
                 partial(self._topup, topup.amount))
         self.env.process(self._bill_runs())
-        seq = 0  # §7.1: purchases, creations and actions in file order
-        for phone in self.phones:
-            phone.proc = self.env.process(phone.lifecycle(events.ACTION + seq))
-            seq += 1
-            for action in phone.cfg.actions:
-                At(self.env, self.clock.epoch(action.at), events.ACTION + seq).callbacks.append(
-                    partial(self._act, phone, action))
-                seq += 1
+        self.env.process(self._file_order())
         self.env.run(until=self.end)
+
+    def _file_order(self):
+        """§7.1: purchases, creations and actions at their instants, in file order.
+
+        One process walks them in (instant, file position) order and waits for one at a
+        time with the rank it has in the file (ACTION + position), so the queue holds the
+        next one only, not all of them. A purchase or creation starts the phone's lifecycle
+        process, which opens it first thing (at URGENT priority, so before anything else
+        of that instant happens).
+        """
+        env, owners, actions = self.env, [], []
+        instants: list[int] = []
+        for phone in self.phones:
+            owners.append(phone)
+            actions.append(None)
+            instants.append(phone.opened_at)
+            for action in phone.cfg.actions:
+                owners.append(phone)
+                actions.append(action)
+                instants.append(self.clock.epoch(action.at))
+        # sorted() is stable: one instant's entries stay in file order.
+        for seq in sorted(range(len(instants)), key=instants.__getitem__):
+            yield At(env, instants[seq], events.ACTION + seq)
+            phone, action = owners[seq], actions[seq]
+            if action is None:
+                phone.proc = env.process(phone.lifecycle())
+            else:
+                self.attempt(phone, action.do, phone.act, action)
 
     def attempt(self, phone: Phone, operation: str, do, *args) -> None:
         """Carry out an operation; a refusal is recorded, never raised (§5)."""
@@ -64,9 +86,6 @@ class Run:
             state = phone.state or "not existing"
             self.rec.note(t, phone.id, "operation_refused",
                           detail=f"{operation} refused: {refusal} (phone is {state})")
-
-    def _act(self, phone: Phone, action, _event) -> None:
-        self.attempt(phone, action.do, lambda t: phone.act(action, t))
 
     def _topup(self, amount, _event) -> None:
         self.account.credit(self.env.now, "", "topup", amount, detail="top-up")
