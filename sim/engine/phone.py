@@ -1,13 +1,18 @@
 """One phone through its whole lifecycle: a SimPy process for its timers, plus operations.
 
-The process sleeps until the next lifecycle instant (expiry or conversion, freeze,
-release, end of provisioning). An operation that moves that instant earlier interrupts it;
-one that moves it later lets it wake at the old instant, find nothing due and sleep on
-(cheaper than an interrupt, and renewals only ever move it later).
-Expiry alerts and auto-renewal attempts are one-shot events stamped with a generation
-number, so a renewal or an unsubscription cancels them by bumping the number; a period's
-alerts are scheduled one at a time, each by the one before, so a renewal leaves at most
-one stale alert behind instead of all of them.
+A phone has three kinds of timer, each in its band of the same-second order (§7.1,
+`events`): the next lifecycle instant (expiry or conversion, freeze, release, end of
+provisioning), the next auto-renewal attempt and the next expiry alert. The phone's one
+process sleeps until the earliest of them, as (instant, band + phone index), and on waking
+does what its band says is due now, then sleeps until the next: one pending event per
+phone, whatever it has planned. A timer is plain data (`alert_at`, `attempt_at`, the
+state's deadline), so cancelling one is setting it to None, with no event left behind.
+
+An operation that moves the earliest timer before the instant the process sleeps until
+interrupts it; one that moves it later lets it wake at the old instant, find nothing due
+and sleep on (cheaper than an interrupt, and renewals only ever move it later). A timer
+the process handles itself (an auto-renewal replanning the next attempt and the new
+period's alerts and expiry) is planned when it goes back to sleep, without an event.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
@@ -60,6 +64,12 @@ class Order:
 class Phone:
     """A cloud phone (quantity instances bought together) and its billing state."""
 
+    __slots__ = ("run", "env", "clock", "policy", "account", "rec", "cfg", "id", "index",
+                 "spec", "qty", "billing", "unit", "state", "opened_at", "stopped", "orders",
+                 "expiry_date", "expires", "anchor", "auto", "convert_at_expiry", "alert_at",
+                 "alert_days", "attempt_at", "rate_e8", "ready_at", "arrears_since",
+                 "frozen_since", "proc", "_replanning", "_waking")
+
     def __init__(self, run: Run, cfg: PhoneConfig, index: int, spec: Spec):
         self.run, self.env, self.clock = run, run.env, run.clock
         self.policy, self.account, self.rec = run.policy, run.account, run.rec
@@ -77,8 +87,9 @@ class Phone:
         self.anchor = 1
         self.auto: list | None = None  # [term, times left or None] while auto-renew is on
         self.convert_at_expiry = False
-        self.alert_gen = 0
-        self.attempt_gen = 0
+        self.alert_at: int | None = None  # the next expiry alert, of `alert_days[0]` days
+        self.alert_days: tuple[int, ...] = ()
+        self.attempt_at: int | None = None  # the next auto-renewal attempt
         # pay-per-use
         self.rate_e8 = to_e8(spec.hourly) * cfg.quantity
         self.ready_at: int | None = None
@@ -86,37 +97,60 @@ class Phone:
         self.frozen_since: int | None = None
         self.proc: simpy.Process | None = None
         self._replanning = False
-        self._waking_at: int | None = None  # the instant the lifecycle process sleeps until
+        self._waking: tuple[int, int] | None = None  # (instant, band) the process sleeps until
 
     # --- the lifecycle process ---------------------------------------------------------
     def lifecycle(self):
-        """Open the phone (started at its `at`), then sleep from one lifecycle instant to
-        the next."""
+        """Open the phone (started at its `at`), then sleep from one timer to the next."""
         self.run.attempt(self, "purchase" if self.billing != PPU else "create", self._open)
         while self.state is not None and self.state not in TERMINAL:
-            deadline = self._waking_at = self._next_deadline()
+            wake = self._waking = self._next_timer()
             try:
-                if deadline is None:
+                if wake is None:
                     yield self.env.event()  # nothing timed: wait for a replan
                 else:
-                    yield At(self.env, deadline, events.LIFECYCLE + self.index)
-                    if self._next_deadline() == deadline:  # not moved later meanwhile
-                        self._on_deadline()
+                    yield At(self.env, wake[0], wake[1] + self.index)
+                    self._on_timer(wake[1])
             except simpy.Interrupt:
                 self._replanning = False
 
+    def _next_timer(self) -> tuple[int, int] | None:
+        """The earliest (instant, band) of the lifecycle instant, attempt and alert."""
+        wake = None
+        deadline = self._next_deadline()
+        if deadline is not None:
+            wake = (deadline, events.LIFECYCLE)
+        if self.attempt_at is not None and (wake is None or self.attempt_at < wake[0]):
+            wake = (self.attempt_at, events.AUTO_RENEW)  # bands: LIFECYCLE < AUTO_RENEW
+        if self.alert_at is not None and (wake is None or self.alert_at < wake[0]):
+            wake = (self.alert_at, events.ALERT)  # ... < ALERT
+        return wake
+
+    def _on_timer(self, band: int) -> None:
+        """Do what is due now in `band`; a timer moved since the process fell asleep is not."""
+        t = self.env.now
+        if band == events.LIFECYCLE:
+            if self._next_deadline() == t:
+                self._on_deadline()
+        elif band == events.AUTO_RENEW:
+            if self.attempt_at == t:
+                self.attempt_at = None
+                self._auto_renew(t)
+        elif self.alert_at == t:
+            self._alert(t)
+
     def _replan(self) -> None:
-        """Wake the lifecycle process so it recomputes its next instant."""
+        """Wake the lifecycle process if its earliest timer moved before its wake-up."""
         proc = self.proc
         if proc is None or not proc.is_alive or self._replanning:
             return
         if self.env.active_process is proc:
-            return  # it recomputes by itself after the current step
+            return  # it plans by itself when it goes back to sleep
         if self.state in TERMINAL:
             return  # nothing is timed any more: let it sleep, or wake and stop
-        deadline = self._next_deadline()
-        if self._waking_at is not None and deadline is not None and deadline > self._waking_at:
-            return  # it wakes first, finds nothing due and sleeps on until the new instant
+        wake = self._next_timer()
+        if wake is None or (self._waking is not None and wake >= self._waking):
+            return  # it wakes first (or never needs to), finds nothing due and sleeps on
         self._replanning = True
         proc.interrupt()
 
@@ -146,7 +180,7 @@ class Phone:
             if self.convert_at_expiry:  # §3: becomes pay-per-use instead of Expired
                 self._convert(t)
             else:
-                self.attempt_gen += 1  # no more auto-renewal attempts once expired
+                self.attempt_at = None  # no more auto-renewal attempts once expired
                 self._set(EXPIRED, t)
                 self.rec.note(t, self.id, "expired", detail=f"period ended {self.run.iso(t)}")
         elif s == EXPIRED:
@@ -237,12 +271,13 @@ class Phone:
         self.convert_at_expiry = False
         self.auto = [action.term or 1, action.times]
         self._schedule_attempt(t)
+        self._replan()  # the attempt may be due now
 
     def do_disable_auto_renew(self, action: Action, t: int) -> None:
         self._need(self.billing != PPU, "pay-per-use phones have no auto-renewal")
         self._need(self.state not in TERMINAL, "the phone has ended")
         self.auto = None
-        self.attempt_gen += 1
+        self.attempt_at = None
 
     def do_unsubscribe(self, action: Action, t: int) -> None:
         self._need(self.billing != PPU, "pay-per-use phones are deleted, not unsubscribed")
@@ -261,7 +296,7 @@ class Phone:
         elif not self.convert_at_expiry:  # §7.14: asking again changes nothing, no refusal
             self.convert_at_expiry = True
             self.auto = None  # §7.6: turned off when requested; alerts still fire
-            self.attempt_gen += 1
+            self.attempt_at = None
 
     def do_delete(self, action: Action, t: int) -> None:
         self._need(self.billing == PPU,
@@ -348,46 +383,41 @@ class Phone:
             order.end = t
             self.account.credit(t, self.id, "refund", amount, period, detail)
         self.auto = None
-        self.alert_gen += 1
-        self.attempt_gen += 1
+        self.alert_at = self.attempt_at = None
 
     def _convert(self, t: int) -> None:
         """Yearly/monthly becomes pay-per-use, keeping Running or Stopped."""
         self.billing = PPU
         self.convert_at_expiry = False
         self.auto = None
-        self.attempt_gen += 1
+        self.attempt_at = None
         self._start_billing(t)
         self._replan()
 
     def _schedule_alerts(self, now: int) -> None:
         """Alerts for the current expiry; those already past when scheduled are skipped."""
-        self.alert_gen += 1
-        self._next_alert(self.alert_gen, ALERT_DAYS[self.unit], now)
+        self.alert_days = ALERT_DAYS[self.unit]
+        self._next_alert(now)
 
-    def _next_alert(self, gen: int, days_left: tuple[int, ...], now: int) -> None:
-        """Schedule the first of `days_left` due in [now, expiry); it schedules the rest."""
-        for i, days in enumerate(days_left):
-            t = self.clock.at_time(self.expiry_date - dt.timedelta(days=days),
-                                   self.policy.alert_time)
-            if t >= self.expires:
-                return  # alert days run down to 1: every later alert is later still
+    def _next_alert(self, now: int) -> None:
+        """Plan the first of `alert_days` due in [now, expiry); it plans the rest."""
+        instants = self.run.alert_instants(self.expiry_date, self.alert_days)
+        for i, t in enumerate(instants):  # alerts due before the expiry, in time order
             if now <= t:
-                At(self.env, t, events.ALERT + self.index).callbacks.append(
-                    partial(self._alert, gen, days_left[i:]))
+                self.alert_at, self.alert_days = t, self.alert_days[i:]
                 return
+        self.alert_at = None
 
-    def _alert(self, gen: int, days_left: tuple[int, ...], _event) -> None:
-        if gen != self.alert_gen:
-            return
+    def _alert(self, t: int) -> None:
         if self.state in LIVE and self.billing != PPU:
-            self.rec.note(self.env.now, self.id, "expiry_alert", days_left[0],
+            self.rec.note(t, self.id, "expiry_alert", self.alert_days[0],
                           f"expires {self.run.iso(self.expires)}")
-        self._next_alert(gen, days_left[1:], self.env.now)
+        self.alert_days = self.alert_days[1:]
+        self._next_alert(t)
 
     def _schedule_attempt(self, now: int) -> None:
         """Next auto-renewal attempt (§3): N days before expiry at the attempt time."""
-        self.attempt_gen += 1
+        self.attempt_at = None
         if self.auto is None or self.state not in LIVE:
             return
         p, c = self.policy, self.clock
@@ -399,16 +429,11 @@ class Phone:
             when = c.next_daily(now - 1, p.auto_renew_time)
             if when >= self.expires:
                 when = now  # the next daily attempt would be too late: try at once
-        self._attempt_at(when)
+        self.attempt_at = when
 
-    def _attempt_at(self, when: int) -> None:
-        At(self.env, when, events.AUTO_RENEW + self.index).callbacks.append(
-            partial(self._auto_renew, self.attempt_gen))
-
-    def _auto_renew(self, gen: int, _event) -> None:
-        if gen != self.attempt_gen or self.auto is None or self.state not in LIVE:
+    def _auto_renew(self, t: int) -> None:
+        if self.auto is None or self.state not in LIVE:
             return
-        t = self.env.now
         term, times = self.auto
         try:
             self._extend(t, term, None, "balance", "auto_renewal")  # §7.6: always balance
@@ -416,13 +441,13 @@ class Phone:
             self.rec.note(t, self.id, "auto_renew_failed", detail=str(refusal))
             retry = self.clock.next_daily(t, self.policy.auto_renew_time)
             if retry < self.expires:  # daily until it succeeds or the phone expires
-                self._attempt_at(retry)
+                self.attempt_at = retry
             return
         if times is not None:
             self.auto[1] = times - 1
             if times - 1 == 0:  # `times` used up: auto-renewal turns off
                 self.auto = None
-                self.attempt_gen += 1
+                self.attempt_at = None
         self.rec.note(t, self.id, "auto_renewed",
                       detail=f"{self._term_text(term)}; now expires {self.run.iso(self.expires)}")
 
@@ -437,8 +462,7 @@ class Phone:
         self.account.ppu_active.pop(self.id, None)
         self.account.ppu_arrears.pop(self.id, None)
         self.auto = None
-        self.alert_gen += 1
-        self.attempt_gen += 1
+        self.alert_at = self.attempt_at = None
         self._set(state, t)
         self._replan()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import simpy
@@ -34,6 +35,7 @@ class Run:
         self.meter = Meter(self.clock.hour_start)
         self.refused = 0
         self._accrual_wake: simpy.Event | None = None
+        self._alerts: dict[tuple[dt.date, tuple[int, ...]], tuple[int, ...]] = {}
         self.phones = [Phone(self, cfg, i, scenario.catalog.spec(cfg.spec))
                        for i, cfg in enumerate(scenario.phones)]
 
@@ -86,6 +88,24 @@ class Run:
             state = phone.state or "not existing"
             self.rec.note(t, phone.id, "operation_refused",
                           detail=f"{operation} refused: {refusal} (phone is {state})")
+
+    def alert_instants(self, expiry_date: dt.date, days: tuple[int, ...]) -> tuple[int, ...]:
+        """The instants of the alerts `days` before an expiry date (§3, at the policy's
+        alert time) that fall before the expiry, in time order; kept, as a fleet's phones
+        share few expiry dates."""
+        key = (expiry_date, days)
+        instants = self._alerts.get(key)
+        if instants is None:
+            expires = self.clock.expiry_instant(expiry_date)
+            kept = []
+            for n in days:  # alert days run down to 1: every later alert is later still
+                t = self.clock.at_time(expiry_date - dt.timedelta(days=n),
+                                       self.policy.alert_time)
+                if t >= expires:
+                    break
+                kept.append(t)
+            instants = self._alerts[key] = tuple(kept)
+        return instants
 
     def _topup(self, amount, _event) -> None:
         self.account.credit(self.env.now, "", "topup", amount, detail="top-up")
