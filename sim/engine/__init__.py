@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..gcpause import collector_paused
-from ..costs import ENDING_ACTIONS
 from ..records import PhoneOutcome, StateRow
 from ..result import Result
 from ..scenario.models import Scenario
@@ -27,12 +26,6 @@ def simulate(scenario: Scenario) -> Result:
         run = Run(scenario)
         run.execute()
         return _result(run)
-
-
-def _use_until(run: Run, cfg) -> int:
-    """End of a phone's usage window: its first delete or unsubscribe action, else `end`."""
-    stops = [run.clock.epoch(a.at) for a in cfg.actions if a.do in ENDING_ACTIONS]
-    return min(stops, default=run.end)
 
 
 def _maximal(rows: list[StateRow]) -> list[StateRow]:
@@ -64,7 +57,8 @@ def _result(run: Run) -> Result:
                      else None,
                      group=p.cfg.group,
                      order_mode="yearly" if p.cfg.billing == "yearly" else "monthly",
-                     use_from=p.opened_at, use_until=_use_until(run, p.cfg))
+                     use_from=p.opened_at,
+                     use_until=run.end if p.use_until is None else p.use_until)
         for p in run.phones
     ]
     return Result(name=run.scenario.name, currency=run.scenario.currency, clock=run.clock,

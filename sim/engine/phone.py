@@ -65,9 +65,9 @@ class Phone:
     """A cloud phone (quantity instances bought together) and its billing state."""
 
     __slots__ = ("run", "env", "clock", "policy", "account", "rec", "cfg", "id", "index",
-                 "spec", "qty", "billing", "unit", "state", "opened_at", "stopped", "orders",
-                 "expiry_date", "expires", "anchor", "auto", "convert_at_expiry", "alert_at",
-                 "alert_days", "attempt_at", "rate_e8", "ready_at", "arrears_since",
+                 "spec", "qty", "billing", "unit", "state", "opened_at", "use_until", "stopped",
+                 "orders", "expiry_date", "expires", "anchor", "auto", "convert_at_expiry",
+                 "alert_at", "alert_days", "attempt_at", "rate_e8", "ready_at", "arrears_since",
                  "frozen_since", "proc", "_replanning", "_waking")
 
     def __init__(self, run: Run, cfg: PhoneConfig, index: int, spec: Spec):
@@ -79,6 +79,9 @@ class Phone:
         self.unit = "year" if cfg.billing == "yearly" else "month"
         self.state: str | None = None  # None: not (yet) existing
         self.opened_at = run.clock.epoch(cfg.at)
+        # Its first delete or unsubscribe action, which ends its usage window (None: the
+        # window runs to the end); set as the run reads the actions.
+        self.use_until: int | None = None
         self.stopped = False  # whether the user stopped it (kept through arrears)
         # prepaid
         self.orders: list[Order] = []

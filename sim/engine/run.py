@@ -8,12 +8,13 @@ from functools import partial
 import simpy
 
 from ..clock import Clock, remembered
+from ..costs import ENDING_ACTIONS
 from ..money import cents, fmt, from_e8
 from ..records import Recorder
 from ..scenario.models import Scenario
 from . import events
 from .account import Account
-from .events import At
+from .events import At, Started
 from .meter import Meter
 from .phone import Phone, Refused
 
@@ -56,8 +57,7 @@ class Run:
         One process walks them in (instant, file position) order and waits for one at a
         time with the rank it has in the file (ACTION + position), so the queue holds the
         next one only, not all of them. A purchase or creation starts the phone's lifecycle
-        process, which opens it first thing (at URGENT priority, so before anything else
-        of that instant happens).
+        process, which opens it first thing, in the same step (`events.Started`).
         """
         env, owners, actions = self.env, [], []
         instants: list[int] = []
@@ -68,13 +68,16 @@ class Run:
             for action in phone.cfg.actions:
                 owners.append(phone)
                 actions.append(action)
-                instants.append(self.clock.epoch(action.at))
+                instants.append(t := self.clock.epoch(action.at))
+                if action.do in ENDING_ACTIONS and (phone.use_until is None
+                                                    or t < phone.use_until):
+                    phone.use_until = t
         # sorted() is stable: one instant's entries stay in file order.
         for seq in sorted(range(len(instants)), key=instants.__getitem__):
             yield At(env, instants[seq], events.ACTION + seq)
             phone, action = owners[seq], actions[seq]
             if action is None:
-                phone.proc = env.process(phone.lifecycle())
+                phone.proc = Started(env, phone.lifecycle())
             else:
                 self.attempt(phone, action.do, phone.act, action)
 
