@@ -67,7 +67,7 @@ class Phone:
     __slots__ = ("run", "env", "clock", "policy", "account", "rec", "cfg", "id", "index",
                  "spec", "qty", "billing", "unit", "state", "opened_at", "use_until", "stopped",
                  "orders", "expiry_date", "expires", "anchor", "auto", "convert_at_expiry",
-                 "alert_at", "alert_days", "attempt_at", "rate_e8", "ready_at", "arrears_since",
+                 "alert_at", "alerts", "alert_i", "attempt_at", "rate_e8", "ready_at", "arrears_since",
                  "frozen_since", "proc", "_replanning", "_waking")
 
     def __init__(self, run: Run, cfg: PhoneConfig, index: int, spec: Spec):
@@ -90,8 +90,9 @@ class Phone:
         self.anchor = 1
         self.auto: list | None = None  # [term, times left or None] while auto-renew is on
         self.convert_at_expiry = False
-        self.alert_at: int | None = None  # the next expiry alert, of `alert_days[0]` days
-        self.alert_days: tuple[int, ...] = ()
+        self.alert_at: int | None = None  # the next expiry alert: alerts[alert_i]
+        self.alerts: tuple[tuple[int, int], ...] = ()  # (instant, days before) of the period
+        self.alert_i = 0
         self.attempt_at: int | None = None  # the next auto-renewal attempt
         # pay-per-use
         self.rate_e8 = to_e8(spec.hourly) * cfg.quantity
@@ -399,37 +400,31 @@ class Phone:
 
     def _schedule_alerts(self, now: int) -> None:
         """Alerts for the current expiry; those already past when scheduled are skipped."""
-        self.alert_days = ALERT_DAYS[self.unit]
-        self._next_alert(now)
-
-    def _next_alert(self, now: int) -> None:
-        """Plan the first of `alert_days` due in [now, expiry); it plans the rest."""
-        instants = self.run.alert_instants(self.expiry_date, self.alert_days)
-        for i, t in enumerate(instants):  # alerts due before the expiry, in time order
+        self.alerts = self.run.alert_plan(self.expiry_date, self.unit)
+        for i, (t, _) in enumerate(self.alerts):
             if now <= t:
-                self.alert_at, self.alert_days = t, self.alert_days[i:]
+                self.alert_i, self.alert_at = i, t
                 return
         self.alert_at = None
 
     def _alert(self, t: int) -> None:
+        """The alert at `alert_at` (now); then the next of the period, always later."""
         if self.state in LIVE and self.billing != PPU:
-            self.rec.note(t, self.id, "expiry_alert", self.alert_days[0],
+            self.rec.note(t, self.id, "expiry_alert", self.alerts[self.alert_i][1],
                           f"expires {self.run.iso(self.expires)}")
-        self.alert_days = self.alert_days[1:]
-        self._next_alert(t)
+        self.alert_i += 1
+        self.alert_at = self.alerts[self.alert_i][0] if self.alert_i < len(self.alerts) else None
 
     def _schedule_attempt(self, now: int) -> None:
         """Next auto-renewal attempt (§3): N days before expiry at the attempt time."""
         self.attempt_at = None
         if self.auto is None or self.state not in LIVE:
             return
-        p, c = self.policy, self.clock
-        first = c.at_time(self.expiry_date - dt.timedelta(days=p.auto_renew_days_before),
-                          p.auto_renew_time)
+        first = self.run.first_attempt(self.expiry_date)
         if first >= now:
             when = first
         else:  # §7.15: the first daily attempt time at or after now (00:03:00 -> now)
-            when = c.next_daily(now - 1, p.auto_renew_time)
+            when = self.clock.next_daily(now - 1, self.policy.auto_renew_time)
             if when >= self.expires:
                 when = now  # the next daily attempt would be too late: try at once
         self.attempt_at = when

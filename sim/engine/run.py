@@ -16,7 +16,7 @@ from . import events
 from .account import Account
 from .events import At, Started
 from .meter import Meter
-from .phone import Phone, Refused
+from .phone import ALERT_DAYS, Phone, Refused
 
 
 class Run:
@@ -36,7 +36,8 @@ class Run:
         self.meter = Meter(self.clock.hour_start)
         self.refused = 0
         self._accrual_wake: simpy.Event | None = None
-        self._alerts: dict[tuple[dt.date, tuple[int, ...]], tuple[int, ...]] = {}
+        self._alert_plans: dict[tuple[dt.date, str], tuple[tuple[int, int], ...]] = {}
+        self._attempts: dict[dt.date, int] = {}
         self.phones = [Phone(self, cfg, i, scenario.catalog.spec(cfg.spec))
                        for i, cfg in enumerate(scenario.phones)]
 
@@ -92,23 +93,33 @@ class Run:
             self.rec.note(t, phone.id, "operation_refused",
                           detail=f"{operation} refused: {refusal} (phone is {state})")
 
-    def alert_instants(self, expiry_date: dt.date, days: tuple[int, ...]) -> tuple[int, ...]:
-        """The instants of the alerts `days` before an expiry date (§3, at the policy's
-        alert time) that fall before the expiry, in time order; kept, as a fleet's phones
-        share few expiry dates."""
-        key = (expiry_date, days)
-        instants = self._alerts.get(key)
-        if instants is None:
+    def alert_plan(self, expiry_date: dt.date, unit: str) -> tuple[tuple[int, int], ...]:
+        """(instant, days before) of a period's expiry alerts that fall before its expiry
+        (§3: days by the unit, at the policy's alert time), in time order. Kept: a fleet's
+        phones share few expiry dates."""
+        key = (expiry_date, unit)
+        plan = self._alert_plans.get(key)
+        if plan is None:
             expires = self.clock.expiry_instant(expiry_date)
             kept = []
-            for n in days:  # alert days run down to 1: every later alert is later still
-                t = self.clock.at_time(expiry_date - dt.timedelta(days=n),
+            for days in ALERT_DAYS[unit]:  # they run down to 1: each later than the last
+                t = self.clock.at_time(expiry_date - dt.timedelta(days=days),
                                        self.policy.alert_time)
                 if t >= expires:
                     break
-                kept.append(t)
-            instants = self._alerts[key] = tuple(kept)
-        return instants
+                kept.append((t, days))
+            plan = self._alert_plans[key] = tuple(kept)
+        return plan
+
+    def first_attempt(self, expiry_date: dt.date) -> int:
+        """The first auto-renewal attempt of a period (§3): N days before its expiry date
+        at the attempt time. Kept as `alert_plan` is."""
+        t = self._attempts.get(expiry_date)
+        if t is None:
+            p = self.policy
+            t = self._attempts[expiry_date] = self.clock.at_time(
+                expiry_date - dt.timedelta(days=p.auto_renew_days_before), p.auto_renew_time)
+        return t
 
     def _topup(self, amount, _event) -> None:
         self.account.credit(self.env.now, "", "topup", amount, detail="top-up")
