@@ -271,6 +271,59 @@ def test_purchases_and_actions_of_the_same_second_run_in_file_order():
     assert [(t, p) for t, p, _ in refusals(r)] == [("2023-01-10 10:00:00", "c")]
 
 
+def test_one_second_holding_every_band_runs_each_band_phone_by_phone_in_file_order():
+    # 02-02 00:00:00 holds every class of §7.1 (alerts and attempts at 00:00:00, bill runs
+    # settled at once): x and y expire (x listed first, though y, bought earlier, planned
+    # its expiry first); the top-up; u's half hour is settled; a and a2 auto-renew (a
+    # listed first, though a2 planned its attempt first), which drops their own 7-day
+    # alerts of that second; c's 7-day and b's 15-day alerts (c listed first, though b
+    # planned its alert first); then in file order x's renewal (listed first, its other
+    # action comes later in time), u's deletion, b's stop and n's purchase.
+    T = "2023-02-02 00:00:00"
+    r = run(scenario(
+        prepaid("x", "2023-01-01 10:00:00",
+                actions=[act(T, "renew"), act("2023-02-02 00:30:00", "stop")]),
+        ppu("u", "2023-02-01 23:30:00", actions=[act(T, "delete")]),
+        prepaid("a", "2023-01-09 12:00:00", auto_renew={}),
+        prepaid("c", "2023-01-09 13:00:00"),
+        prepaid("b", "2023-01-17 12:00:00", actions=[act(T, "stop")]),
+        prepaid("a2", "2023-01-09 11:00:00", auto_renew={}),
+        prepaid("n", T),
+        prepaid("y", "2023-01-01 09:00:00"),
+        end="2023-02-02 01:00:00", account={"topups": [{"at": T, "amount": "1.00"}]},
+        policy={"alert_time": "00:00:00", "auto_renew_time": "00:00:00",
+                "settlement_delay": 0}))
+    renewed = ("2023-02-10 00:00:00", "2023-03-09 23:59:59")
+    assert [row for row in ledger(r) if row[0] == T] == [
+        (T, "", "topup", "1.00", "balance", "731.00", None, None),
+        (T, "", "settlement", "-0.05", "balance", "730.95",
+         "2023-02-01 23:00:00", "2023-02-01 23:59:59"),
+        (T, "a", "auto_renewal", "-45.00", "balance", "685.95", *renewed),
+        (T, "a2", "auto_renewal", "-45.00", "balance", "640.95", *renewed),
+        (T, "x", "renewal", "-45.00", "balance", "595.95", T, "2023-03-01 23:59:59"),
+        (T, "n", "purchase", "-45.00", "balance", "550.95", T, "2023-03-02 23:59:59")]
+    assert [row for row in notes(r) if row[0] >= T] == [
+        (T, "x", "expired", None),
+        (T, "y", "expired", None),
+        (T, "a", "auto_renewed", None),
+        (T, "a2", "auto_renewed", None),
+        (T, "c", "expiry_alert", 7),
+        (T, "b", "expiry_alert", 15)]
+    assert states(r) == [
+        ("y", M, "Running", "2023-01-01 09:00:00", T),
+        ("x", M, "Running", "2023-01-01 10:00:00", "2023-02-02 00:30:00"),
+        ("a2", M, "Running", "2023-01-09 11:00:00", None),
+        ("a", M, "Running", "2023-01-09 12:00:00", None),
+        ("c", M, "Running", "2023-01-09 13:00:00", None),
+        ("b", M, "Running", "2023-01-17 12:00:00", T),
+        ("u", U, "Running", "2023-02-01 23:30:00", T),
+        ("u", U, "Deleted", T, None),
+        ("b", M, "Stopped", T, None),
+        ("n", M, "Running", T, None),
+        ("y", M, "Expired", T, None),
+        ("x", M, "Stopped", "2023-02-02 00:30:00", None)]
+
+
 # --- engine choices where the rules leave room --------------------------------------------
 
 def test_change_at_expiry_requested_twice_succeeds_once_and_moves_with_a_renewal():
