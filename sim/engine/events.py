@@ -5,9 +5,9 @@ expiry alerts -> purchases, creations and actions in file order. SimPy orders it
 (time, priority, insertion id), so a rank is an integer priority; SimPy's own events use 0/1
 (a process start or an interrupt at URGENT, a process end at NORMAL), so at any instant they
 run before every band. A band's rank adds the phone's index (timers) or the file sequence
-(purchases, creations, actions): two ranks of one instant are never equal, so the order
-never depends on when an event was scheduled (top-ups, the one band without a tie-break,
-are all scheduled at the start, in file order).
+(purchases, creations, actions): two events that do something at one instant never share
+a rank, so the order never depends on when an event was scheduled (top-ups, the one band
+without a tie-break, are all scheduled at the start, in file order).
 """
 
 from __future__ import annotations
