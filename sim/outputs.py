@@ -11,7 +11,6 @@ timestamps, integers, dictionary-encoded categories; null where the CSV cell is 
 from __future__ import annotations
 
 import csv
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,17 +48,13 @@ def write_typed(path: Path, table: str, zone: str, columns: dict[str, Sequence])
 
 def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int], str],
                 fmt: str, zone: str = "UTC",
-                progress: Callable[[int], None] | None = None,
-                stop: threading.Event | None = None) -> dict | None:
+                progress: Callable[[int], None] | None = None) -> dict | None:
     """The usage table, block by block: one Parquet row group, or one CSV chunk, per block.
 
-    `progress(lines)` is called as each block of `lines` bill lines is taken to be written;
-    once `stop` is set (the writer runs on a thread, and the run failed or was interrupted
-    beside it), the next call raises WriteStopped instead of going on.
+    `progress(lines)` is called as each block of `lines` bill lines is taken to be written.
     Returns the CSV file's {"bytes", "sha256"}, hashed as it was written (None: Parquet,
     small enough to be hashed afterwards).
     """
-    progress = _guarded(progress, stop)
     if progress is not None:
         usage = _Reporting(usage, progress)
     if fmt == "parquet":
@@ -69,39 +64,18 @@ def write_usage(path: Path, usage: Usage, ids: Sequence[str], iso: Callable[[int
 
 
 def write_usage_daily(path: Path, usage: Usage, ids: Sequence[str], clock: Clock, fmt: str,
-                      progress: Callable[[int], None] | None = None,
-                      stop: threading.Event | None = None) -> None:
+                      progress: Callable[[int], None] | None = None) -> None:
     """The usage table summed per phone and local day (`usage_daily.py`), CSV or Parquet.
 
-    `progress(lines)` is called as each block of `lines` bill lines has been summed; `stop`
-    as for `write_usage`.
+    `progress(lines)` is called as each block of `lines` bill lines has been summed.
     """
     from .usage_daily import daily_blocks, write_daily_csv, write_daily_parquet
 
-    progress = _guarded(progress, stop)
     blocks = daily_blocks(usage, clock.day_start, clock.next_day_start, progress=progress)
     if fmt == "parquet":
         write_daily_parquet(path, blocks, ids, clock.zone_name)
     else:
         write_daily_csv(path, blocks, ids, remembered(clock.iso))
-
-
-class WriteStopped(Exception):
-    """A usage writer was told to stop between two blocks."""
-
-
-def _guarded(progress: Callable[[int], None] | None,
-             stop: threading.Event | None) -> Callable[[int], None] | None:
-    """`progress`, raising WriteStopped after a block once `stop` is set."""
-    if stop is None:
-        return progress
-
-    def tick(lines: int) -> None:
-        if progress is not None:
-            progress(lines)
-        if stop.is_set():
-            raise WriteStopped
-    return tick
 
 
 class _Reporting:

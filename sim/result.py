@@ -8,9 +8,7 @@ lazily, once, when first asked for.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -387,36 +385,20 @@ class Result:
     def _write_files(self, folder: Path, ext: str,
                      progress: Callable[[int], None] | None = None,
                      usage_detail: str = "hourly") -> dict[str, dict]:
-        """Every table; returns the checksum entries of files hashed while written.
-
-        The usage table is written on a thread while this one writes the others: making its
-        blocks is numpy and pyarrow work that releases the GIL, so it runs on the other
-        core (a 100,000-phone Parquet run: the ~3 s of the other tables and costs hide
-        behind its ~6 s). On any failure or interrupt here it is told to stop after its
-        current block, and the folder is discarded.
-        """
+        """Every table; returns the checksum entries of files hashed while written."""
+        if ext == "parquet":
+            self._write_parquet(folder)
+        else:
+            self._write_csv(folder)
         ids = [p.id for p in self.phones]
-        stop = threading.Event()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="usage") as pool:
-            if usage_detail == "hourly":
-                usage = pool.submit(write_usage, folder / f"usage.{ext}", self.usage_lines,
-                                    ids, remembered(self.clock.iso), ext,
-                                    self.clock.zone_name, progress, stop)
-            elif usage_detail == "daily":
-                usage = pool.submit(write_usage_daily, folder / f"usage_daily.{ext}",
-                                    self.usage_lines, ids, self.clock, ext, progress, stop)
-            else:
-                usage = None
-            try:
-                if ext == "parquet":
-                    self._write_parquet(folder)
-                else:
-                    self._write_csv(folder)
-                entry = usage.result() if usage is not None else None
-            except BaseException:
-                stop.set()
-                raise
-        return {} if entry is None else {f"usage.{ext}": entry}
+        if usage_detail == "daily":
+            write_usage_daily(folder / f"usage_daily.{ext}", self.usage_lines, ids,
+                              self.clock, ext, progress)
+        if usage_detail != "hourly":
+            return {}
+        usage = write_usage(folder / f"usage.{ext}", self.usage_lines, ids,
+                            remembered(self.clock.iso), ext, self.clock.zone_name, progress)
+        return {} if usage is None else {f"usage.{ext}": usage}
 
     def _write_csv(self, folder: Path) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)

@@ -8,8 +8,6 @@ import os
 import pathlib
 import signal
 import sys
-import threading
-import time
 import types
 
 import pytest
@@ -62,13 +60,9 @@ def _snapshot(folder: pathlib.Path) -> dict[str, bytes]:
 
 
 def _fail_after_three_files(monkeypatch, exc: BaseException):
-    """Make the usage writer fail once ledger and states exist (it runs on a thread beside
-    the writer of the other tables)."""
+    """Make the usage writer (the 4th file) fail, after ledger, states and notes exist."""
     def broken(path, *args, **kwargs):
-        deadline = time.monotonic() + 30
-        while not {p.name for p in path.parent.iterdir()} >= {"ledger.csv", "states.csv"}:
-            assert time.monotonic() < deadline, "the other tables were never written"
-            time.sleep(0.01)
+        assert {p.name for p in path.parent.iterdir()} >= {"ledger.csv", "states.csv"}
         raise exc
     monkeypatch.setattr(sim.result, "write_usage", broken)
 
@@ -82,42 +76,6 @@ def test_a_writer_failing_midway_leaves_no_folder(tmp_path, monkeypatch, exc):
         result.write(tmp_path / "out" / "run")
     # no results, no hidden temp folder or lock, not even the parent folder it made
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
-
-
-def test_a_failure_beside_the_usage_writer_stops_it_at_its_next_block(tmp_path, monkeypatch):
-    import sim.usage
-
-    two_days = SCENARIO.replace("08 08:55:30, do: delete", "10 08:55:30, do: delete")
-    result = simulate(load_scenario(_write(tmp_path, two_days)))
-    assert len(result.usage_lines) == 49
-    monkeypatch.setattr(sim.usage, "LINES_PER_BLOCK", 1)  # a block per cycle: many blocks
-    blocks: list[int] = []
-    monkeypatch.setattr(sim.result, "write_usage", _counting(sim.result.write_usage, blocks))
-
-    def broken(path, *args, **kwargs):
-        deadline = time.monotonic() + 30
-        while len(blocks) < 2:  # the usage writer is under way
-            assert time.monotonic() < deadline, "the usage writer never started"
-            time.sleep(0.005)
-        raise OSError(28, "No space left on device")
-    monkeypatch.setattr(sim.result, "write_rows", broken)
-    with pytest.raises(OSError):
-        result.write(tmp_path / "out")
-    assert not [t for t in threading.enumerate() if t.name.startswith("usage")]
-    assert len(blocks) == 2  # stopped at the block after the failure, not run to its end
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
-
-
-def _counting(write_usage, blocks: list[int]):
-    """The usage writer, counting its blocks; from the second on, each waits (up to 30 s)
-    for the stop signal, so the test does not race it."""
-    def counted(path, usage, ids, iso, fmt, zone, progress, stop):
-        def seen(lines: int) -> None:
-            blocks.append(lines)
-            if len(blocks) >= 2:
-                stop.wait(30)
-        return write_usage(path, usage, ids, iso, fmt, zone, seen, stop)
-    return counted
 
 
 def test_a_writer_failing_midway_keeps_the_previous_results_whole(tmp_path, monkeypatch):
