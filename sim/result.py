@@ -86,8 +86,8 @@ class Result:
         self.refused = refused
         self.balance_alert = balance_alert
 
-    # Costs and the summary are made when first asked for: `run` asks while the usage table
-    # is being written on the other core (Result.write), not before it starts.
+    # Costs and the summary are made when first asked for (the files, the printed summary,
+    # what-if tools), not inside simulate: its time is the engine's alone.
     @cached_property
     def costs(self) -> PhoneCosts:
         """Both views of every phone's cost (sim/costs.py: the one definition)."""
