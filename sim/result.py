@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import json_text
+from . import forked, json_text
 from .atomic import Claim, claimed
 from .clock import Clock, remembered
 from .gcpause import collector_paused
@@ -385,20 +385,35 @@ class Result:
     def _write_files(self, folder: Path, ext: str,
                      progress: Callable[[int], None] | None = None,
                      usage_detail: str = "hourly") -> dict[str, dict]:
-        """Every table; returns the checksum entries of files hashed while written."""
-        if ext == "parquet":
-            self._write_parquet(folder)
-        else:
-            self._write_csv(folder)
+        """Every table; returns the checksum entries of files hashed while written.
+
+        The usage table (most of a big run's writing) is written by a forked child while
+        this process writes the others, where forking is available (`sim/forked.py`); a
+        failure or interrupt here kills the child, and the folder is discarded.
+        """
         ids = [p.id for p in self.phones]
-        if usage_detail == "daily":
-            write_usage_daily(folder / f"usage_daily.{ext}", self.usage_lines, ids,
-                              self.clock, ext, progress)
-        if usage_detail != "hourly":
-            return {}
-        usage = write_usage(folder / f"usage.{ext}", self.usage_lines, ids,
-                            remembered(self.clock.iso), ext, self.clock.zone_name, progress)
-        return {} if usage is None else {f"usage.{ext}": usage}
+        call = None
+        if usage_detail == "hourly":
+            call = (write_usage, folder / f"usage.{ext}", self.usage_lines, ids,
+                    remembered(self.clock.iso), ext, self.clock.zone_name)
+        elif usage_detail == "daily":
+            call = (write_usage_daily, folder / f"usage_daily.{ext}", self.usage_lines, ids,
+                    self.clock, ext)
+        side = forked.Forked(*call) if call is not None and forked.available() else None
+        try:
+            if ext == "parquet":
+                self._write_parquet(folder)
+            else:
+                self._write_csv(folder)
+            if side is not None:
+                entry = side.result(progress)
+            else:
+                entry = call[0](*call[1:], progress=progress) if call is not None else None
+        except BaseException:
+            if side is not None:
+                side.cancel()
+            raise
+        return {} if entry is None else {f"usage.{ext}": entry}
 
     def _write_csv(self, folder: Path) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)

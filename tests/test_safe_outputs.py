@@ -8,6 +8,7 @@ import os
 import pathlib
 import signal
 import sys
+import time
 import types
 
 import pytest
@@ -60,9 +61,13 @@ def _snapshot(folder: pathlib.Path) -> dict[str, bytes]:
 
 
 def _fail_after_three_files(monkeypatch, exc: BaseException):
-    """Make the usage writer (the 4th file) fail, after ledger, states and notes exist."""
+    """Make the usage writer fail once ledger and states exist (it runs beside the writer
+    of the other tables, in a child process where it can fork)."""
     def broken(path, *args, **kwargs):
-        assert {p.name for p in path.parent.iterdir()} >= {"ledger.csv", "states.csv"}
+        deadline = time.monotonic() + 30
+        while not {p.name for p in path.parent.iterdir()} >= {"ledger.csv", "states.csv"}:
+            assert time.monotonic() < deadline, "the other tables were never written"
+            time.sleep(0.01)
         raise exc
     monkeypatch.setattr(sim.result, "write_usage", broken)
 
