@@ -33,6 +33,7 @@ from .usage import NOT_SETTLED, Usage
 if TYPE_CHECKING:  # pandas loads only when a DataFrame is asked for (not by `run`)
     import pandas as pd
 
+FORK_LINES = 20_000_000  # bill lines up to which the usage table is written by a child
 OUTPUT_FILES = ("ledger.csv", "usage.csv", "states.csv", "notifications.csv", "costs.csv",
                 "monthly.csv", "summary.json")
 PARQUET_FILES = tuple(name.replace(".csv", ".parquet") for name in OUTPUT_FILES)
@@ -387,9 +388,9 @@ class Result:
                      usage_detail: str = "hourly") -> dict[str, dict]:
         """Every table; returns the checksum entries of files hashed while written.
 
-        The usage table (most of a big run's writing) is written by a forked child while
-        this process writes the others, where forking is available (`sim/forked.py`); a
-        failure or interrupt here kills the child, and the folder is discarded.
+        The usage table is written by a forked child while this process writes the others,
+        where forking is available (`sim/forked.py`) and the table has at most FORK_LINES
+        lines; a failure or interrupt here kills the child, and the folder is discarded.
         """
         ids = [p.id for p in self.phones]
         call = None
@@ -399,7 +400,11 @@ class Result:
         elif usage_detail == "daily":
             call = (write_usage_daily, folder / f"usage_daily.{ext}", self.usage_lines, ids,
                     self.clock, ext)
-        side = forked.Forked(*call) if call is not None and forked.available() else None
+        # Beside the other tables only while the usage table is small: a forked child shares
+        # this process's heap copy-on-write, and at 100,000 phones (88 M lines) copying the
+        # pages both then touch cost as much as the overlap saved (benchmarks/README.md).
+        side = (forked.Forked(*call) if call is not None and forked.available()
+                and len(self.usage_lines) <= FORK_LINES else None)
         try:
             if ext == "parquet":
                 self._write_parquet(folder)

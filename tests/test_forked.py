@@ -111,3 +111,28 @@ def test_run_writes_the_same_files_without_forking(tmp_path, monkeypatch):
         assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
         for f in a.iterdir():
             assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+
+
+def test_only_a_usage_table_up_to_fork_lines_goes_to_a_child(tmp_path, monkeypatch):
+    import sim.result
+    from sim import load_scenario, simulate
+
+    scenario = Path(__file__).parent.parent / "scenarios" / "quickstart.yaml"
+    result = simulate(load_scenario(scenario))
+    lines = len(result.usage_lines)
+    assert lines > 0
+    started: list[int] = []
+    real = forked.Forked
+
+    def spy(*args):
+        started.append(1)
+        return real(*args)
+    monkeypatch.setattr(forked, "Forked", spy)
+    monkeypatch.setattr(sim.result, "FORK_LINES", lines)
+    result.write(tmp_path / "small")
+    assert started == [1]
+    monkeypatch.setattr(sim.result, "FORK_LINES", lines - 1)  # too big: written in-process
+    result.write(tmp_path / "big")
+    assert started == [1]
+    assert (tmp_path / "big" / "usage.csv").read_bytes() == (
+        tmp_path / "small" / "usage.csv").read_bytes()
