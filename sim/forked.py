@@ -22,6 +22,14 @@ _HEAD = struct.Struct("<cQ")  # a message: its kind, then its length or value
 _PROGRESS, _RESULT = b"P", b"R"
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent ends, even by kill -9 (Linux:
+    PR_SET_PDEATHSIG; elsewhere nothing). Used by the forked writer and sweep workers."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def available() -> bool:
     """Whether calls can be forked off here (Linux, where fork and prctl are safe to use)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")
@@ -85,8 +93,7 @@ def _child(fd: int, parent: int, fn: Callable, args: tuple) -> None:
         # parent reaches it through the kernel.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        die_with_parent()
         if os.getppid() != parent:  # it died before the kernel could be asked
             return
         with os.fdopen(fd, "wb") as pipe:

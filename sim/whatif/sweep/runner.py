@@ -14,7 +14,6 @@ process, so killing it never leaves them running.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -30,10 +29,10 @@ from multiprocessing import forkserver
 
 from tqdm import tqdm
 
+from sim.forked import die_with_parent
 from sim.whatif.sweep.task import Base, Job, error_text, failed_rows, run_variant
 
 MAX_POOLS = 4  # a first pool and three fresh ones for variants lost with a dead worker
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WATCH_SECONDS = 0.5
 
 
@@ -88,10 +87,7 @@ def _die_with(parent: int) -> None:
     the sweep's process, or a forkserver that ends with it). Everywhere: a daemon thread
     notices we were re-parented or `parent` is gone, and exits.
     """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent()
     started_by = os.getppid()
 
     def gone() -> bool:
