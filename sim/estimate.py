@@ -73,14 +73,13 @@ def estimate_output(scenario: Scenario, fmt: str = "csv",
             first, last = min(first, ppu_from), max(last, stop)
             if usage_detail == "none":
                 continue
-            if usage_detail == "daily":  # partial first and last days; a 23 h day: one more
-                count = math.ceil((stop - ppu_from) / DAY) + 2
-                per_line = (len(phone.id.encode()) + DAILY_CSV_LINE_BYTES if fmt == "csv"
-                            else DAILY_PARQUET_LINE_BYTES)
-            else:
-                count = math.ceil((stop - ppu_from) / HOUR) + 1  # partial first, last hours
-                per_line = (len(phone.id.encode()) + CSV_LINE_BYTES if fmt == "csv"
-                            else PARQUET_LINE_BYTES)
+            # Partial first and last hours (one more), or days (two more: a 23 h day).
+            span, more, csv_bytes, parquet_bytes = (
+                (DAY, 2, DAILY_CSV_LINE_BYTES, DAILY_PARQUET_LINE_BYTES)
+                if usage_detail == "daily" else
+                (HOUR, 1, CSV_LINE_BYTES, PARQUET_LINE_BYTES))
+            count = math.ceil((stop - ppu_from) / span) + more
+            per_line = len(phone.id.encode()) + csv_bytes if fmt == "csv" else parquet_bytes
             lines += count
             size += count * per_line
     if first < last:

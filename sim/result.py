@@ -395,11 +395,12 @@ class Result:
         ids = [p.id for p in self.phones]
         call = None
         if usage_detail == "hourly":
-            call = (write_usage, folder / f"usage.{ext}", self.usage_lines, ids,
-                    remembered(self.clock.iso), ext, self.clock.zone_name)
+            path = folder / f"usage.{ext}"
+            call = (write_usage, path, self.usage_lines, ids, remembered(self.clock.iso), ext,
+                    self.clock.zone_name)
         elif usage_detail == "daily":
-            call = (write_usage_daily, folder / f"usage_daily.{ext}", self.usage_lines, ids,
-                    self.clock, ext)
+            path = folder / f"usage_daily.{ext}"
+            call = (write_usage_daily, path, self.usage_lines, ids, self.clock, ext)
         # Beside the other tables only while the usage table is small: a forked child shares
         # this process's heap copy-on-write, and at 100,000 phones (88 M lines) copying the
         # pages both then touch cost as much as the overlap saved (benchmarks/README.md).
@@ -418,7 +419,7 @@ class Result:
             if side is not None:
                 side.cancel()
             raise
-        return {} if entry is None else {f"usage.{ext}": entry}
+        return {} if entry is None else {path.name: entry}
 
     def _write_csv(self, folder: Path) -> None:
         iso = remembered(self.clock.iso)  # rows share few instants (midnights, run hours)
